@@ -1,0 +1,161 @@
+//! Telegram's refusals, mapped to what the domain can act on. The texts matched here are the
+//! Bot API's own (`description` of the error envelope).
+
+use domain::ports::ChatError;
+use frankenstein::Error;
+use std::time::Duration;
+
+/// Maps a frankenstein error. Never includes the request URL (it holds the token).
+pub fn map_error(err: &Error) -> ChatError {
+    match err {
+        Error::Api(resp) => map_api(
+            resp.error_code,
+            &resp.description,
+            resp.parameters.as_ref().and_then(|p| p.retry_after),
+        ),
+        // A body that is not the JSON envelope: a proxy's HTML 502, a truncated answer.
+        Error::JsonDecode { .. } => {
+            ChatError::Transient("Telegram answered with a body that is not JSON".into())
+        }
+        Error::HttpReqwest(e) => {
+            // `without_url()` was applied by frankenstein: the token is not in this text.
+            ChatError::Transient(format!("network: {e}"))
+        }
+        other => ChatError::Permanent(redact(&other.to_string())),
+    }
+}
+
+/// Maps an error envelope by code and description.
+pub fn map_api(code: u64, description: &str, retry_after: Option<u16>) -> ChatError {
+    let d = description.to_ascii_lowercase();
+    match code {
+        429 => ChatError::RateLimited {
+            retry_after: Duration::from_secs(u64::from(retry_after.unwrap_or(1)).max(1)),
+        },
+        403 if d.contains("blocked")
+            || d.contains("deactivated")
+            || d.contains("user is deactivated") =>
+        {
+            ChatError::Blocked
+        }
+        // "bot can't initiate conversation with a user": never wrote to us, same remedy.
+        403 if d.contains("initiate conversation") => ChatError::Blocked,
+        500..=599 => ChatError::Transient(description.to_owned()),
+        _ if d.contains("message thread not found")
+            || d.contains("topic_deleted")
+            || d.contains("topic_id_invalid") =>
+        {
+            ChatError::TopicGone
+        }
+        _ if d.contains("topic_closed") => ChatError::TopicClosed,
+        _ if d.contains("message is not modified") || d.contains("topic_not_modified") => {
+            ChatError::NotModified
+        }
+        _ if d.contains("message to edit not found")
+            || d.contains("message to copy not found")
+            || d.contains("message to be replied not found")
+            || d.contains("message to reply not found")
+            || d.contains("message can't be copied") =>
+        {
+            ChatError::MessageGone
+        }
+        _ => ChatError::Permanent(description.to_owned()),
+    }
+}
+
+/// Removes anything that looks like a bot token (`123456:ABC…`) from a text.
+pub fn redact(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_inclusive(|c: char| c == '/' || c.is_whitespace()) {
+        let core = word.trim_end_matches(|c: char| c == '/' || c.is_whitespace());
+        let looks_like_token =
+            core.trim_start_matches("bot")
+                .split_once(':')
+                .is_some_and(|(id, secret)| {
+                    !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()) && secret.len() >= 20
+                });
+        if looks_like_token {
+            out.push_str("bot<redacted>");
+            out.push_str(&word[core.len()..]);
+        } else {
+            out.push_str(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_errors_map_to_typed_outcomes() {
+        let cases = [
+            (
+                403,
+                "Forbidden: bot was blocked by the user",
+                ChatError::Blocked,
+            ),
+            (403, "Forbidden: user is deactivated", ChatError::Blocked),
+            (
+                400,
+                "Bad Request: message thread not found",
+                ChatError::TopicGone,
+            ),
+            (400, "Bad Request: TOPIC_DELETED", ChatError::TopicGone),
+            (400, "Bad Request: TOPIC_ID_INVALID", ChatError::TopicGone),
+            (400, "Bad Request: TOPIC_CLOSED", ChatError::TopicClosed),
+            (
+                400,
+                "Bad Request: message is not modified: specified new message content and reply markup are exactly the same",
+                ChatError::NotModified,
+            ),
+            (
+                400,
+                "Bad Request: message to edit not found",
+                ChatError::MessageGone,
+            ),
+            (
+                400,
+                "Bad Request: message to copy not found",
+                ChatError::MessageGone,
+            ),
+            (
+                400,
+                "Bad Request: message to be replied not found",
+                ChatError::MessageGone,
+            ),
+            (
+                502,
+                "Bad Gateway",
+                ChatError::Transient("Bad Gateway".into()),
+            ),
+            (
+                400,
+                "Bad Request: can't parse entities",
+                ChatError::Permanent("Bad Request: can't parse entities".into()),
+            ),
+        ];
+        for (code, text, want) in cases {
+            assert_eq!(map_api(code, text, None), want, "{text}");
+        }
+        assert_eq!(
+            map_api(429, "Too Many Requests: retry after 35", Some(35)),
+            ChatError::RateLimited {
+                retry_after: Duration::from_secs(35)
+            }
+        );
+    }
+
+    #[test]
+    fn tokens_are_redacted() {
+        let t = "error sending request for url (https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage)";
+        let r = redact(t);
+        assert!(!r.contains("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"), "{r}");
+        assert!(r.contains("bot<redacted>/sendMessage"), "{r}");
+        assert_eq!(
+            redact("plain words: 12:30 meeting"),
+            "plain words: 12:30 meeting"
+        );
+    }
+}

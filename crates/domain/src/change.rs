@@ -1,0 +1,219 @@
+//! Changes: what a use case decided to write. A use case reads through the repository ports,
+//! decides, and hands its whole decision to [`crate::ports::UnitOfWork::commit`], which applies
+//! it in one transaction — so a state change and the messages it causes (outbox entries) are
+//! stored together or not at all.
+
+use crate::client::{ClientLink, Profile};
+use crate::enote_link::{NewPendingLink, PendingLink};
+use crate::ids::{OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId};
+use crate::label::Label;
+use crate::message::{Direction, MediaKind};
+use crate::outbound::Outbound;
+use crate::phone::Phone;
+use crate::ticket::Assignee;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Which ticket a message belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketRef {
+    /// A known ticket.
+    Id(TicketId),
+    /// The client's open ticket, possibly opened earlier in the same commit.
+    OpenOf(UserId),
+}
+
+/// A staff action, for the audit table: who did what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// The staff member.
+    pub actor: UserId,
+    /// `link`, `label`, `assign`, `close`, `close_silent`, `reopen`.
+    pub action: String,
+    /// The client acted upon.
+    pub client: UserId,
+    /// Details (the new label, the owner key…).
+    pub detail: String,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// One write. Field-level on purpose: two writers changing different fields of one client never
+/// lose each other's update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Change {
+    /// Create the client if missing; refresh username and names.
+    UpsertClient {
+        /// The client.
+        client: UserId,
+        /// The Telegram profile.
+        profile: Profile,
+    },
+    /// Store a phone.
+    SetPhone {
+        /// The client.
+        client: UserId,
+        /// The normalized phone.
+        phone: Phone,
+        /// Shared as the client's own contact.
+        confirmed: bool,
+    },
+    /// Remember that the bot asked for the phone.
+    MarkPhonePrompted {
+        /// The client.
+        client: UserId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Set the label (topic name).
+    SetLabel {
+        /// The client.
+        client: UserId,
+        /// The label.
+        label: Label,
+    },
+    /// Write the Enote link.
+    SetLink {
+        /// The client.
+        client: UserId,
+        /// The link.
+        link: ClientLink,
+    },
+    /// Set or clear the client's topic; the client's open ticket follows it.
+    SetThread {
+        /// The client.
+        client: UserId,
+        /// The topic, `None` when it is gone.
+        thread: Option<ThreadId>,
+    },
+    /// Mark whether the client blocked the bot (one notice per blocking).
+    SetBlocked {
+        /// The client.
+        client: UserId,
+        /// Blocked or not.
+        blocked: bool,
+    },
+    /// `total_closed += 1`.
+    CountClose {
+        /// The client.
+        client: UserId,
+    },
+    /// Open a ticket, unless the client already has an open one (then nothing happens).
+    OpenTicket {
+        /// The client.
+        client: UserId,
+        /// Their topic, if any.
+        thread: Option<ThreadId>,
+        /// Their label at opening time.
+        label: Label,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Close an open ticket.
+    CloseTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Reopen a closed ticket.
+    ReopenTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Assign a ticket.
+    AssignTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// To whom.
+        assignee: Assignee,
+    },
+    /// Set `first_response_at` if it is not set yet.
+    FirstResponse {
+        /// The ticket.
+        ticket: TicketRef,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Record a relayed message.
+    RecordMessage {
+        /// The client.
+        client: UserId,
+        /// Its ticket.
+        ticket: TicketRef,
+        /// Which way.
+        direction: Direction,
+        /// Its id in the client's chat (known for client messages).
+        client_message_id: Option<crate::ids::MessageId>,
+        /// Its id in the group (known for staff messages).
+        group_message_id: Option<crate::ids::MessageId>,
+        /// Text or caption.
+        text: Option<String>,
+        /// Kind.
+        media: MediaKind,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// After delivery: the id of the copy on the other side.
+    MapMessage {
+        /// The client.
+        client: UserId,
+        /// Which way the message went.
+        direction: Direction,
+        /// The original's id (client chat for client messages, group for staff messages).
+        source: crate::ids::MessageId,
+        /// The copy's id on the other side.
+        copy: crate::ids::MessageId,
+    },
+    /// Start a link flow (replacing the initiator's earlier one in the same topic).
+    CreatePendingLink(NewPendingLink),
+    /// Update a link flow.
+    UpdatePendingLink(PendingLink),
+    /// Finish a link flow.
+    RemovePendingLink(PendingLinkId),
+    /// Queue an outbound action.
+    Enqueue(Outbound),
+    /// An outbox entry was delivered (or given up).
+    CompleteOutbox(OutboxId),
+    /// Record a staff action.
+    Audit(AuditEntry),
+    /// The inbound update has been handled: its effects are in this same commit.
+    InboxHandled(UpdateId),
+}
+
+/// Builds a commit fluently.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Changes(pub Vec<Change>);
+
+impl Changes {
+    /// An empty commit.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a change.
+    pub fn push(&mut self, change: Change) -> &mut Self {
+        self.0.push(change);
+        self
+    }
+
+    /// Queues an outbound action.
+    pub fn send(&mut self, action: Outbound) -> &mut Self {
+        self.push(Change::Enqueue(action))
+    }
+
+    /// The queued outbound actions, in order.
+    pub fn outbound(&self) -> impl Iterator<Item = &Outbound> {
+        self.0.iter().filter_map(|c| match c {
+            Change::Enqueue(o) => Some(o),
+            _ => None,
+        })
+    }
+
+    /// Whether nothing is to be written.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

@@ -1,0 +1,36 @@
+//! # PetWealth Parents — the domain
+//!
+//! The clinic's rules in its own language — clients, tickets (appeals), labels (topic names),
+//! phones, contract numbers, links to Enote owners — the ports (traits) the rules need from the
+//! outside world, and the use cases that orchestrate them.
+//!
+//! This crate does no I/O and depends on no runtime, HTTP, SQL or Telegram crate: adapters
+//! implement [`ports`], and `app` wires them together.
+//!
+//! # Layout
+//! - values and rules: [`phone`], [`contract`], [`owner`], [`label`] (default and auto label),
+//!   [`client`], [`ticket`], [`message`], [`card`] (phone card policy), [`enote_link`] (the
+//!   link flow's states), [`command`];
+//! - what use cases produce: [`change::Change`] (writes, committed atomically) and
+//!   [`outbound::Outbound`] (messages to send, queued in the outbox);
+//! - [`ports`]: the traits adapters implement;
+//! - [`services`]: the use cases.
+#![warn(missing_docs)]
+
+pub mod card;
+pub mod change;
+pub mod client;
+pub mod command;
+pub mod contract;
+pub mod enote_link;
+pub mod html;
+pub mod ids;
+pub mod label;
+pub mod message;
+pub mod outbound;
+pub mod owner;
+pub mod phone;
+pub mod ports;
+pub mod services;
+pub mod texts;
+pub mod ticket;

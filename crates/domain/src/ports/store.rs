@@ -1,0 +1,157 @@
+//! Persistence ports: reads through small repositories, writes through one
+//! [`UnitOfWork::commit`] so that what belongs together is stored together.
+
+use crate::change::Change;
+use crate::client::Client;
+use crate::enote_link::PendingLink;
+use crate::ids::{ChatRef, MessageId, OutboxId, PendingLinkId, ThreadId, UpdateId, UserId};
+use crate::message::MessageRecord;
+use crate::outbound::Outbound;
+use crate::ticket::Ticket;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Why the store failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (down, restarting, pool exhausted): retry later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A write broke a rule the database guards (e.g. a second open ticket).
+    #[error("conflicting write: {0}")]
+    Conflict(String),
+    /// A stored value cannot be read back (a legacy row with an impossible value).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else.
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+/// Clients (`pp_clients`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ClientRepository: Send + Sync {
+    /// The client, if known.
+    async fn get(&self, id: UserId) -> Result<Option<Client>, StoreError>;
+    /// The client whose topic this is.
+    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Client>, StoreError>;
+}
+
+/// Tickets (`tickets`).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TicketRepository: Send + Sync {
+    /// The client's open ticket (there is at most one).
+    async fn open_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError>;
+    /// The client's most recent ticket, open or closed.
+    async fn latest_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError>;
+}
+
+/// Relayed messages (`messages`), looked up from either side.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MessageRepository: Send + Sync {
+    /// By its id in the client's chat.
+    async fn by_client_message(
+        &self,
+        client: UserId,
+        message: MessageId,
+    ) -> Result<Option<MessageRecord>, StoreError>;
+    /// By its id in the support group.
+    async fn by_group_message(
+        &self,
+        message: MessageId,
+    ) -> Result<Option<MessageRecord>, StoreError>;
+}
+
+/// Pending `/enote_link` flows.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait PendingLinkRepository: Send + Sync {
+    /// A flow by id.
+    async fn get(&self, id: PendingLinkId) -> Result<Option<PendingLink>, StoreError>;
+    /// The flow `initiator` started in `thread`, if any.
+    async fn of_initiator(
+        &self,
+        thread: ThreadId,
+        initiator: UserId,
+    ) -> Result<Option<PendingLink>, StoreError>;
+    /// Flows expired at `now`.
+    async fn expired(&self, now: DateTime<Utc>) -> Result<Vec<PendingLink>, StoreError>;
+}
+
+/// The one way to write.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait UnitOfWork: Send + Sync {
+    /// Applies every change in one transaction, in order: all or nothing.
+    ///
+    /// `OpenTicket` MUST NOT create a second open ticket for a client (it is then a no-op);
+    /// `TicketRef::OpenOf` MUST resolve to the ticket opened earlier in the same commit;
+    /// `Enqueue` MUST keep the order of the commit within each destination chat.
+    async fn commit(&self, changes: Vec<Change>) -> Result<(), StoreError>;
+}
+
+/// An inbound update waiting to be handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxEntry {
+    /// Telegram's update id.
+    pub update: UpdateId,
+    /// The chat it belongs to (updates of one chat are handled in order).
+    pub chat: Option<i64>,
+    /// The raw update (JSON), decoded by the Telegram adapter.
+    pub payload: String,
+}
+
+/// The inbox: updates stored before Telegram is told they were received.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Inbox: Send + Sync {
+    /// Stores a batch of updates, each once (a duplicate `update_id` is ignored), and moves the
+    /// stored offset to `next_offset` — in one transaction. Returns how many were new.
+    async fn store_batch(
+        &self,
+        updates: Vec<InboxEntry>,
+        next_offset: i64,
+    ) -> Result<usize, StoreError>;
+    /// The offset to ask Telegram for next (last confirmed update id + 1).
+    async fn offset(&self) -> Result<Option<i64>, StoreError>;
+    /// Unhandled updates, oldest first.
+    async fn unhandled(&self, limit: u64) -> Result<Vec<InboxEntry>, StoreError>;
+}
+
+/// A queued outbound action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// Its id (order of enqueueing).
+    pub id: OutboxId,
+    /// The chat whose order it keeps.
+    pub destination: Option<ChatRef>,
+    /// What to do.
+    pub action: Outbound,
+    /// Failed attempts so far.
+    pub attempts: u32,
+    /// Not before this instant (backoff, retry_after).
+    pub not_before: Option<DateTime<Utc>>,
+}
+
+/// The outbox: outbound actions waiting for delivery.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Entries to deliver now: for each destination only its oldest entry (so a chat's order
+    /// holds), due at `now`; up to `limit`.
+    async fn due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// Postpones an entry after a failed attempt.
+    async fn postpone(
+        &self,
+        id: OutboxId,
+        until: DateTime<Utc>,
+        error: String,
+    ) -> Result<(), StoreError>;
+    /// Gives an entry up (permanent failure), keeping it for inspection.
+    async fn give_up(&self, id: OutboxId, error: String) -> Result<(), StoreError>;
+    /// How many entries wait.
+    async fn depth(&self) -> Result<u64, StoreError>;
+}

@@ -1,0 +1,410 @@
+//! Delivery: carries out one queued outbound action through the chat gateway and records what
+//! came of it. Telegram's refusals that have a known remedy are handled here — a deleted topic
+//! is recreated (the message goes there), a closed one reopened, a reply target that vanished
+//! is dropped, a client who blocked the bot gets a notice in their topic — so the sender only
+//! has to retry what is transient and honour `retry_after`.
+
+use crate::card::client_card;
+use crate::change::{Change, Changes, TicketRef};
+use crate::client::Client;
+use crate::html::escape;
+use crate::ids::{ChatRef, GroupId, MessageId, ThreadId, UserId};
+use crate::message::Direction;
+use crate::outbound::{BotText, Outbound};
+use crate::ports::{
+    ChatError, ChatGateway, ClientRepository, Clock, OutboxEntry, StoreError, UnitOfWork,
+};
+use crate::texts;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Why an action was not delivered (yet).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// Telegram asked to wait this long before sending to that chat again.
+    #[error("rate limited for {0:?}")]
+    RetryAfter(Duration),
+    /// Try again later with backoff.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// Retrying cannot help; the entry is given up.
+    #[error("permanent: {0}")]
+    Permanent(String),
+    /// The store failed; the entry stays queued.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<ChatError> for DeliveryError {
+    fn from(e: ChatError) -> Self {
+        match e {
+            ChatError::RateLimited { retry_after } => DeliveryError::RetryAfter(retry_after),
+            ChatError::Transient(s) => DeliveryError::Transient(s),
+            other => DeliveryError::Permanent(other.to_string()),
+        }
+    }
+}
+
+/// Delivers outbox entries.
+pub struct Delivery {
+    chat: Arc<dyn ChatGateway>,
+    clients: Arc<dyn ClientRepository>,
+    store: Arc<dyn UnitOfWork>,
+    clock: Arc<dyn Clock>,
+    group: GroupId,
+}
+
+impl Delivery {
+    /// A delivery service for the support group.
+    pub fn new(
+        chat: Arc<dyn ChatGateway>,
+        clients: Arc<dyn ClientRepository>,
+        store: Arc<dyn UnitOfWork>,
+        clock: Arc<dyn Clock>,
+        group: GroupId,
+    ) -> Self {
+        Self {
+            chat,
+            clients,
+            store,
+            clock,
+            group,
+        }
+    }
+
+    /// Delivers one entry. On `Ok` the entry is complete (its completion is committed with the
+    /// results); on `Err` nothing about the entry is complete and the caller retries or gives up.
+    pub async fn deliver(&self, entry: &OutboxEntry) -> Result<(), DeliveryError> {
+        let mut done = Changes::new();
+        self.perform(&entry.action, &mut done).await?;
+        done.push(Change::CompleteOutbox(entry.id));
+        self.store.commit(done.0).await?;
+        Ok(())
+    }
+
+    fn group(&self) -> ChatRef {
+        ChatRef::Group(self.group)
+    }
+
+    async fn client(&self, id: UserId) -> Result<Client, DeliveryError> {
+        self.clients
+            .get(id)
+            .await?
+            .ok_or_else(|| DeliveryError::Permanent(format!("unknown client {id}")))
+    }
+
+    async fn perform(&self, action: &Outbound, done: &mut Changes) -> Result<(), DeliveryError> {
+        match action {
+            Outbound::ClientMessageToTopic {
+                client,
+                message,
+                reply_to,
+            } => {
+                self.client_message(*client, *message, *reply_to, done)
+                    .await
+            }
+            Outbound::StaffMessageToClient {
+                client,
+                message,
+                reply_to,
+            } => self.staff_message(*client, *message, *reply_to, done).await,
+            Outbound::TextToClient { client, text } => {
+                match self
+                    .chat
+                    .send_text(ChatRef::Client(*client), None, text, None)
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    // A notice nobody can receive is not worth a retry.
+                    Err(ChatError::Blocked) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Outbound::TextToTopic {
+                client,
+                text,
+                reply_to,
+            } => {
+                let c = self.client(*client).await?;
+                let Some(thread) = c.thread else {
+                    return Ok(());
+                };
+                match self.send_in_thread(thread, text, *reply_to).await {
+                    Err(ChatError::TopicGone) => {
+                        done.push(Change::SetThread {
+                            client: *client,
+                            thread: None,
+                        });
+                        Ok(())
+                    }
+                    other => other.map(|_| ()).map_err(Into::into),
+                }
+            }
+            Outbound::TextToGroup {
+                thread,
+                text,
+                reply_to,
+            } => {
+                let sent = match thread {
+                    Some(t) => self.send_in_thread(*t, text, *reply_to).await,
+                    None => {
+                        self.chat
+                            .send_text(self.group(), None, text, *reply_to)
+                            .await
+                    }
+                };
+                match sent {
+                    Ok(_) | Err(ChatError::TopicGone) => Ok(()),
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Outbound::EditInTopic {
+                client,
+                message,
+                text,
+                caption,
+            } => match self
+                .chat
+                .edit_copy(self.group(), *message, text, *caption)
+                .await
+            {
+                Ok(()) | Err(ChatError::NotModified) => Ok(()),
+                Err(ChatError::MessageGone | ChatError::Permanent(_)) => {
+                    // Some copies cannot be edited (e.g. a caption-less sticker): say it visibly.
+                    done.send(Outbound::TextToTopic {
+                        client: *client,
+                        text: BotText::new(format!(
+                            "✏️ Клієнт змінив повідомлення:\n{}",
+                            escape(text)
+                        )),
+                        reply_to: Some(*message),
+                    });
+                    Ok(())
+                }
+                Err(ChatError::TopicGone) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
+            Outbound::EditInClient {
+                client,
+                message,
+                text,
+                caption,
+            } => {
+                let chat = ChatRef::Client(*client);
+                match self.chat.edit_copy(chat, *message, text, *caption).await {
+                    Ok(()) | Err(ChatError::NotModified) | Err(ChatError::Blocked) => Ok(()),
+                    Err(ChatError::MessageGone | ChatError::Permanent(_)) => {
+                        done.send(Outbound::TextToClient {
+                            client: *client,
+                            text: BotText::new(format!("✏️ Виправлення:\n{}", escape(text))),
+                        });
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Outbound::EditGroupText { message, text } => {
+                match self.chat.edit_bot_text(self.group(), *message, text).await {
+                    Ok(())
+                    | Err(ChatError::NotModified | ChatError::MessageGone | ChatError::TopicGone) => {
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Outbound::RenameTopic { client, label } => {
+                let c = self.client(*client).await?;
+                let Some(thread) = c.thread else {
+                    return Ok(());
+                };
+                match self.chat.rename_topic(thread, label).await {
+                    Ok(()) | Err(ChatError::NotModified) => Ok(()),
+                    Err(ChatError::TopicGone) => {
+                        done.push(Change::SetThread {
+                            client: *client,
+                            thread: None,
+                        });
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
+            Outbound::AnswerButton { callback_id, text } => {
+                match self.chat.answer_button(callback_id, text).await {
+                    Ok(()) => Ok(()),
+                    Err(e @ (ChatError::RateLimited { .. } | ChatError::Transient(_))) => {
+                        Err(e.into())
+                    }
+                    // An old or unknown query: the spinner is gone anyway.
+                    Err(_) => Ok(()),
+                }
+            }
+        }
+    }
+
+    /// Sends a bot text into a topic, reopening it once if it is closed and dropping a reply
+    /// target that no longer exists.
+    async fn send_in_thread(
+        &self,
+        thread: ThreadId,
+        text: &BotText,
+        mut reply_to: Option<MessageId>,
+    ) -> Result<MessageId, ChatError> {
+        let mut reopened = false;
+        loop {
+            match self
+                .chat
+                .send_text(self.group(), Some(thread), text, reply_to)
+                .await
+            {
+                Err(ChatError::TopicClosed) if !reopened => {
+                    self.chat.reopen_topic(thread).await?;
+                    reopened = true;
+                }
+                Err(ChatError::MessageGone) if reply_to.is_some() => reply_to = None,
+                other => return other,
+            }
+        }
+    }
+
+    /// Creates the client's topic, stores it at once (so a failure later never creates a
+    /// second one) and posts the client card at its top.
+    async fn open_topic(
+        &self,
+        client: &Client,
+        done: &mut Changes,
+    ) -> Result<ThreadId, DeliveryError> {
+        let label = client.display_label();
+        let thread = self.chat.create_topic(&label).await?;
+        self.store
+            .commit(vec![Change::SetThread {
+                client: client.id,
+                thread: Some(thread),
+            }])
+            .await?;
+        let card = BotText::new(client_card(client));
+        if self
+            .chat
+            .send_text(self.group(), Some(thread), &card, None)
+            .await
+            .is_err()
+        {
+            // The card is a courtesy; the client's message matters more. Post it after it.
+            done.send(Outbound::TextToTopic {
+                client: client.id,
+                text: card,
+                reply_to: None,
+            });
+        }
+        Ok(thread)
+    }
+
+    async fn client_message(
+        &self,
+        client: UserId,
+        message: MessageId,
+        mut reply_to: Option<MessageId>,
+        done: &mut Changes,
+    ) -> Result<(), DeliveryError> {
+        let mut c = self.client(client).await?;
+        let mut fresh = false;
+        let mut thread = match c.thread {
+            Some(t) => t,
+            None => {
+                fresh = true;
+                self.open_topic(&c, done).await?
+            }
+        };
+        let mut reopened = false;
+        loop {
+            let copied = self
+                .chat
+                .copy_message(
+                    ChatRef::Client(client),
+                    message,
+                    self.group(),
+                    Some(thread),
+                    reply_to,
+                )
+                .await;
+            match copied {
+                Ok(copy) => {
+                    done.push(Change::MapMessage {
+                        client,
+                        direction: Direction::ClientToStaff,
+                        source: message,
+                        copy,
+                    });
+                    return Ok(());
+                }
+                Err(ChatError::TopicGone) if !fresh => {
+                    // Staff deleted the topic: the client gets a new one, the message goes there.
+                    c.thread = None;
+                    thread = self.open_topic(&c, done).await?;
+                    fresh = true;
+                    reply_to = None;
+                }
+                Err(ChatError::TopicClosed) if !reopened => {
+                    self.chat.reopen_topic(thread).await?;
+                    reopened = true;
+                }
+                Err(ChatError::MessageGone) if reply_to.is_some() => reply_to = None,
+                // The client deleted the message before we copied it: nothing to relay.
+                Err(ChatError::MessageGone) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn staff_message(
+        &self,
+        client: UserId,
+        message: MessageId,
+        mut reply_to: Option<MessageId>,
+        done: &mut Changes,
+    ) -> Result<(), DeliveryError> {
+        loop {
+            let copied = self
+                .chat
+                .copy_message(
+                    self.group(),
+                    message,
+                    ChatRef::Client(client),
+                    None,
+                    reply_to,
+                )
+                .await;
+            match copied {
+                Ok(copy) => {
+                    done.push(Change::MapMessage {
+                        client,
+                        direction: Direction::StaffToClient,
+                        source: message,
+                        copy,
+                    });
+                    done.push(Change::FirstResponse {
+                        ticket: TicketRef::OpenOf(client),
+                        at: self.clock.now(),
+                    });
+                    return Ok(());
+                }
+                Err(ChatError::Blocked) => {
+                    done.push(Change::SetBlocked {
+                        client,
+                        blocked: true,
+                    });
+                    done.send(Outbound::TextToTopic {
+                        client,
+                        text: BotText::new(texts::CLIENT_BLOCKED),
+                        reply_to: Some(message),
+                    });
+                    return Ok(());
+                }
+                Err(ChatError::MessageGone) if reply_to.is_some() => reply_to = None,
+                // Staff deleted their message before it was sent: nothing to relay.
+                Err(ChatError::MessageGone) => return Ok(()),
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

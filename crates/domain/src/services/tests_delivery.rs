@@ -1,0 +1,287 @@
+//! Use-case tests: delivering queued actions, with Telegram's refusals.
+
+use super::delivery::{Delivery, DeliveryError};
+use super::testkit::*;
+use crate::change::{Change, TicketRef};
+use crate::ids::{ChatRef, OutboxId};
+use crate::message::Direction;
+use crate::outbound::Outbound;
+use crate::ports::{ChatError, MockChatGateway, MockClock, OutboxEntry};
+use crate::texts;
+use mockall::predicate::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn entry(action: Outbound) -> OutboxEntry {
+    OutboxEntry {
+        id: OutboxId::new(77).unwrap(),
+        destination: None,
+        action,
+        attempts: 0,
+        not_before: None,
+    }
+}
+
+fn delivery(kit: &Kit, chat: MockChatGateway) -> Delivery {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    Delivery::new(
+        Arc::new(chat),
+        Arc::new(kit.client_repo()),
+        Arc::new(kit.store()),
+        Arc::new(clock),
+        group(),
+    )
+}
+
+fn to_topic() -> Outbound {
+    Outbound::ClientMessageToTopic {
+        client: uid(500),
+        message: mid(10),
+        reply_to: None,
+    }
+}
+
+#[test]
+fn the_first_message_creates_the_topic_with_a_card_then_copies() {
+    let kit = Kit::new().with_client(client(500, None));
+    let mut chat = MockChatGateway::new();
+    chat.expect_create_topic()
+        .withf(|name| name.as_str() == "Олена")
+        .times(1)
+        .returning(|_| Ok(tid(31)));
+    chat.expect_send_text()
+        .withf(|to, thread, text, _| {
+            *to == ChatRef::Group(group())
+                && *thread == Some(tid(31))
+                && text.html.contains("Картка клієнта")
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(mid(1)));
+    chat.expect_copy_message()
+        .with(
+            eq(ChatRef::Client(uid(500))),
+            eq(mid(10)),
+            eq(ChatRef::Group(group())),
+            eq(Some(tid(31))),
+            eq(None),
+        )
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(2)));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    // The topic is stored before the copy, so a failure later never makes a second one.
+    assert_eq!(
+        commits[0],
+        vec![Change::SetThread {
+            client: uid(500),
+            thread: Some(tid(31))
+        }]
+    );
+    assert_eq!(
+        commits[1],
+        vec![
+            Change::MapMessage {
+                client: uid(500),
+                direction: Direction::ClientToStaff,
+                source: mid(10),
+                copy: mid(2)
+            },
+            Change::CompleteOutbox(OutboxId::new(77).unwrap()),
+        ]
+    );
+}
+
+#[test]
+fn a_deleted_topic_is_recreated_and_the_message_delivered_there() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .withf(|_, _, _, thread, _| *thread == Some(tid(7)))
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::TopicGone));
+    chat.expect_create_topic()
+        .times(1)
+        .returning(|_| Ok(tid(8)));
+    chat.expect_send_text()
+        .times(1)
+        .returning(|_, _, _, _| Ok(mid(1)));
+    chat.expect_copy_message()
+        .withf(|_, _, _, thread, _| *thread == Some(tid(8)))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(3)));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(
+        commits[0],
+        vec![Change::SetThread {
+            client: uid(500),
+            thread: Some(tid(8))
+        }]
+    );
+    assert!(commits[1].contains(&Change::CompleteOutbox(OutboxId::new(77).unwrap())));
+}
+
+#[test]
+fn a_closed_topic_is_reopened() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    let mut seq = mockall::Sequence::new();
+    chat.expect_copy_message()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _, _| Err(ChatError::TopicClosed));
+    chat.expect_reopen_topic()
+        .with(eq(tid(7)))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(()));
+    chat.expect_copy_message()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _, _| Ok(mid(3)));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+}
+
+#[test]
+fn rate_limits_and_outages_leave_the_entry_queued() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message().returning(|_, _, _, _, _| {
+        Err(ChatError::RateLimited {
+            retry_after: Duration::from_secs(17),
+        })
+    });
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap_err();
+    assert_eq!(err, DeliveryError::RetryAfter(Duration::from_secs(17)));
+    assert!(kit.commits.lock().unwrap().is_empty(), "nothing completed");
+
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .returning(|_, _, _, _, _| Err(ChatError::Transient("HTTP 502".into())));
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap_err();
+    assert!(matches!(err, DeliveryError::Transient(_)));
+}
+
+#[test]
+fn a_staff_answer_records_the_copy_and_the_first_response() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .with(
+            eq(ChatRef::Group(group())),
+            eq(mid(701)),
+            eq(ChatRef::Client(uid(500))),
+            eq(None),
+            eq(Some(mid(10))),
+        )
+        .returning(|_, _, _, _, _| Ok(mid(55)));
+    let action = Outbound::StaffMessageToClient {
+        client: uid(500),
+        message: mid(701),
+        reply_to: Some(mid(10)),
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(
+        commits[0][0],
+        Change::MapMessage {
+            client: uid(500),
+            direction: Direction::StaffToClient,
+            source: mid(701),
+            copy: mid(55)
+        }
+    );
+    assert_eq!(
+        commits[0][1],
+        Change::FirstResponse {
+            ticket: TicketRef::OpenOf(uid(500)),
+            at: now()
+        }
+    );
+}
+
+#[test]
+fn a_blocked_client_gets_a_notice_in_the_topic_and_the_message_stays_recorded() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::Blocked));
+    let action = Outbound::StaffMessageToClient {
+        client: uid(500),
+        message: mid(701),
+        reply_to: None,
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert!(commits[0].contains(&Change::SetBlocked {
+        client: uid(500),
+        blocked: true
+    }));
+    assert!(commits[0].iter().any(
+        |c| matches!(c, Change::Enqueue(Outbound::TextToTopic { text, reply_to: Some(m), .. })
+        if text.html == texts::CLIENT_BLOCKED && *m == mid(701))
+    ));
+    assert!(commits[0].contains(&Change::CompleteOutbox(OutboxId::new(77).unwrap())));
+}
+
+#[test]
+fn a_vanished_reply_target_does_not_block_the_message() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .withf(|_, _, _, _, reply| reply.is_some())
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::MessageGone));
+    chat.expect_copy_message()
+        .withf(|_, _, _, _, reply| reply.is_none())
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(56)));
+    let action = Outbound::StaffMessageToClient {
+        client: uid(500),
+        message: mid(701),
+        reply_to: Some(mid(3)),
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+}
+
+#[test]
+fn an_edit_that_cannot_be_applied_is_shown_as_a_note() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_edit_copy()
+        .returning(|_, _, _, _| Err(ChatError::Permanent("message can't be edited".into())));
+    let action = Outbound::EditInTopic {
+        client: uid(500),
+        message: mid(700),
+        text: "нове <слово>".into(),
+        caption: false,
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert!(commits[0].iter().any(
+        |c| matches!(c, Change::Enqueue(Outbound::TextToTopic { text, .. })
+        if text.html.contains("нове &lt;слово&gt;"))
+    ));
+}
+
+#[test]
+fn permanent_refusals_are_reported_as_permanent() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_send_text().returning(|_, _, _, _| {
+        Err(ChatError::Permanent(
+            "Bad Request: can't parse entities".into(),
+        ))
+    });
+    let action = Outbound::TextToClient {
+        client: uid(500),
+        text: crate::outbound::BotText::new("x"),
+    };
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap_err();
+    assert!(matches!(err, DeliveryError::Permanent(_)));
+}

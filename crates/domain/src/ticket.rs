@@ -1,0 +1,233 @@
+//! Tickets (appeals): one per client conversation, `open` → `closed` → `open` again by
+//! `/reopen` (SPEC §5.1). At most one open ticket per client; the repository enforces that.
+
+use crate::ids::{ThreadId, TicketId, UserId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A ticket's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketStatus {
+    /// Waiting for, or in, a conversation.
+    Open,
+    /// Done; the next client message opens a new ticket.
+    Closed,
+}
+
+impl TicketStatus {
+    /// The value in `tickets.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Open => "open",
+            TicketStatus::Closed => "closed",
+        }
+    }
+}
+
+/// Who handles a ticket (`tickets.assigned_to`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Assignee {
+    /// A staff member known by id (a reply to their message, or the sender).
+    Staff {
+        /// Their Telegram id.
+        id: UserId,
+        /// How to show them: @username or first name.
+        name: String,
+    },
+    /// A staff member named by @username (the Bot API cannot resolve it to an id).
+    Username(String),
+}
+
+impl Assignee {
+    /// The stored form: the numeric id, or `@username`.
+    pub fn stored(&self) -> String {
+        match self {
+            Assignee::Staff { id, .. } => id.to_string(),
+            Assignee::Username(u) => format!("@{u}"),
+        }
+    }
+
+    /// Reads the stored form back; anything else is kept as a name.
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return None;
+        }
+        if let Some(u) = raw.strip_prefix('@') {
+            return Some(Assignee::Username(u.to_owned()));
+        }
+        match raw.parse::<i64>().ok().and_then(|n| UserId::new(n).ok()) {
+            Some(id) => Some(Assignee::Staff {
+                id,
+                name: id.to_string(),
+            }),
+            None => Some(Assignee::Username(raw.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for Assignee {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Assignee::Staff { name, .. } => f.write_str(name),
+            Assignee::Username(u) => write!(f, "@{u}"),
+        }
+    }
+}
+
+/// One appeal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ticket {
+    /// Row id.
+    pub id: TicketId,
+    /// The client.
+    pub client: UserId,
+    /// The topic the appeal lives in.
+    pub thread: Option<ThreadId>,
+    /// State.
+    pub status: TicketStatus,
+    /// Label at opening time.
+    pub label: Option<String>,
+    /// Who handles it.
+    pub assigned_to: Option<Assignee>,
+    /// Opened at.
+    pub created_at: DateTime<Utc>,
+    /// Closed at (the last close).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// When staff's first message reached the client.
+    pub first_response_at: Option<DateTime<Utc>>,
+}
+
+/// What `/close` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseOutcome {
+    /// It was open and is closed now.
+    Closed,
+    /// It was closed already: nothing changed.
+    AlreadyClosed,
+}
+
+/// What `/reopen` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReopenOutcome {
+    /// It was closed and is open now.
+    Reopened,
+    /// It was open already: nothing changed.
+    AlreadyOpen,
+}
+
+impl Ticket {
+    /// Whether the ticket is open.
+    pub fn is_open(&self) -> bool {
+        self.status == TicketStatus::Open
+    }
+
+    /// Closes an open ticket; closing a closed one changes nothing.
+    pub fn close(&mut self, now: DateTime<Utc>) -> CloseOutcome {
+        match self.status {
+            TicketStatus::Closed => CloseOutcome::AlreadyClosed,
+            TicketStatus::Open => {
+                self.status = TicketStatus::Closed;
+                self.closed_at = Some(now);
+                CloseOutcome::Closed
+            }
+        }
+    }
+
+    /// Reopens a closed ticket; reopening an open one changes nothing.
+    pub fn reopen(&mut self) -> ReopenOutcome {
+        match self.status {
+            TicketStatus::Open => ReopenOutcome::AlreadyOpen,
+            TicketStatus::Closed => {
+                self.status = TicketStatus::Open;
+                ReopenOutcome::Reopened
+            }
+        }
+    }
+
+    /// Records the first staff answer that reached the client; later ones change nothing.
+    /// Returns whether this was the first.
+    pub fn record_response(&mut self, now: DateTime<Utc>) -> bool {
+        if self.first_response_at.is_some() {
+            return false;
+        }
+        self.first_response_at = Some(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn ticket() -> Ticket {
+        Ticket {
+            id: TicketId::new(1).unwrap(),
+            client: UserId::new(10).unwrap(),
+            thread: Some(ThreadId::new(5).unwrap()),
+            status: TicketStatus::Open,
+            label: None,
+            assigned_to: None,
+            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap(),
+            closed_at: None,
+            first_response_at: None,
+        }
+    }
+
+    #[test]
+    fn close_then_close_again_is_a_no_op() {
+        let mut t = ticket();
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 11, 0, 0).unwrap();
+        assert_eq!(t.close(at), CloseOutcome::Closed);
+        assert_eq!(t.closed_at, Some(at));
+        let later = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        assert_eq!(t.close(later), CloseOutcome::AlreadyClosed);
+        assert_eq!(
+            t.closed_at,
+            Some(at),
+            "a second close must not move closed_at"
+        );
+    }
+
+    #[test]
+    fn reopen_cycle() {
+        let mut t = ticket();
+        assert_eq!(t.reopen(), ReopenOutcome::AlreadyOpen);
+        t.close(Utc::now());
+        assert_eq!(t.reopen(), ReopenOutcome::Reopened);
+        assert!(t.is_open());
+    }
+
+    #[test]
+    fn first_response_is_set_once() {
+        let mut t = ticket();
+        let first = Utc.with_ymd_and_hms(2026, 1, 1, 10, 5, 0).unwrap();
+        assert!(t.record_response(first));
+        assert!(!t.record_response(Utc::now()));
+        assert_eq!(t.first_response_at, Some(first));
+    }
+
+    #[test]
+    fn assignee_round_trips_through_its_stored_form() {
+        let staff = Assignee::Staff {
+            id: UserId::new(8_100_000_000).unwrap(),
+            name: "@marta".into(),
+        };
+        assert_eq!(staff.stored(), "8100000000");
+        assert!(matches!(
+            Assignee::from_stored("8100000000"),
+            Some(Assignee::Staff { id, .. }) if id.get() == 8_100_000_000
+        ));
+        assert_eq!(
+            Assignee::from_stored("@ivan"),
+            Some(Assignee::Username("ivan".into()))
+        );
+        assert_eq!(Assignee::from_stored("  "), None);
+        assert_eq!(
+            Assignee::from_stored("Марта"),
+            Some(Assignee::Username("Марта".into()))
+        );
+    }
+}
