@@ -1,4 +1,44 @@
-//! # PetWealth Parents — the schema (work in progress, issue 3)
+//! # PetWealth Parents — the schema
 //!
-//! Will hold the sea-orm-migration `Migrator` that creates the schema and upgrades the original
-//! bot's tables in place.
+//! One [`Migrator`] for MySQL/MariaDB (production) and SQLite (the embedded default). It must be
+//! able to start from three situations, so every step checks before it acts:
+//!
+//! - an empty database → every table is created;
+//! - the original Python bot's database (`pp_clients`, `tickets`, `messages`, no
+//!   `seaql_migrations`) → those tables are upgraded **in place**: missing columns and indexes
+//!   are added, data is backfilled, nothing is dropped;
+//! - a database that ours already migrated → nothing happens.
+//!
+//! # Layout
+//! - [`util`]: the "create if missing / add if missing" helpers every migration uses;
+//! - `m2025…_000001_utf8mb4`: MySQL only — converts legacy non-utf8mb4 tables;
+//! - `m2025…_000002_core_tables`: `pp_clients`, `tickets`, `messages` (the original's, plus our
+//!   columns);
+//! - `m2025…_000003_bot_tables`: update inbox and offset, outbox, pending links, audit log;
+//! - `m2025…_000004_backfill`: fills the new columns from legacy data and only then adds the
+//!   "one open ticket per client" unique index.
+//!
+//! How to change the schema safely: see `migrations/README.md`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20250601_000001_utf8mb4;
+mod m20250601_000002_core_tables;
+mod m20250601_000003_bot_tables;
+mod m20250601_000004_backfill;
+pub mod util;
+
+/// Every migration, in the order they run.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20250601_000001_utf8mb4::Migration),
+            Box::new(m20250601_000002_core_tables::Migration),
+            Box::new(m20250601_000003_bot_tables::Migration),
+            Box::new(m20250601_000004_backfill::Migration),
+        ]
+    }
+}

@@ -1,0 +1,27 @@
+//! `tickets`: appeals. `open_client_id` is ours: the client's id while open, NULL when closed,
+//! under a unique index (at most one open ticket per client, guarded by the database).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tickets")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub thread_id: Option<i64>,
+    pub chat_id: Option<i64>,
+    pub client_user_id: i64,
+    pub status: String,
+    pub label: Option<String>,
+    pub assigned_to: Option<String>,
+    pub created_at: Option<DateTime>,
+    pub updated_at: Option<DateTime>,
+    pub closed_at: Option<DateTime>,
+    pub first_response_at: Option<DateTime>,
+    pub open_client_id: Option<i64>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

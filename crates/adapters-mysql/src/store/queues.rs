@@ -1,0 +1,232 @@
+//! The update inbox (what Telegram gave us, stored before it is confirmed) and the outbox
+//! (what we must send, in order per chat).
+
+use super::SqlStore;
+use super::commit::{GIVEN_UP, PENDING};
+use crate::convert::{self, to_db, to_db_ceil};
+use crate::entities::{outbox, update_inbox, update_offset};
+use crate::error::{Kind, kind, store_err};
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use domain::ids::{OutboxId, UpdateId};
+use domain::outbound::Outbound;
+use domain::ports::{Inbox, InboxEntry, Outbox, OutboxEntry, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
+};
+
+/// Handled updates are kept this long, then pruned: Telegram may reuse update ids after a
+/// week without updates, and an old row would make a new update look like a duplicate.
+const INBOX_RETENTION_DAYS: i64 = 6;
+
+/// `last_error` is for people reading the table; a whole HTML error page is not.
+const MAX_ERROR_CHARS: usize = 1000;
+
+fn short(error: String) -> String {
+    if error.chars().count() <= MAX_ERROR_CHARS {
+        error
+    } else {
+        error.chars().take(MAX_ERROR_CHARS).collect()
+    }
+}
+
+#[async_trait]
+impl Inbox for SqlStore {
+    async fn store_batch(
+        &self,
+        updates: Vec<InboxEntry>,
+        next_offset: i64,
+    ) -> Result<usize, StoreError> {
+        let txn = self
+            .conn()
+            .begin_with_options(self.tx_options())
+            .await
+            .map_err(store_err)?;
+        let now = Utc::now();
+        let mut stored = 0;
+        for u in updates {
+            let exists = update_inbox::Entity::find()
+                .filter(update_inbox::Column::UpdateId.eq(u.update.0))
+                .one(&txn)
+                .await
+                .map_err(store_err)?
+                .is_some();
+            if exists {
+                continue;
+            }
+            let row = update_inbox::ActiveModel {
+                update_id: Set(u.update.0),
+                chat_id: Set(u.chat),
+                payload: Set(u.payload),
+                handled: Set(false),
+                handled_at: Set(None),
+                received_at: Set(to_db(now)),
+                ..Default::default()
+            };
+            match update_inbox::Entity::insert(row)
+                .exec_without_returning(&txn)
+                .await
+            {
+                Ok(_) => stored += 1,
+                // Stored by a concurrent batch (a second poller): it is there, which is all
+                // that matters.
+                Err(e) if kind(&e) == Kind::Unique => {}
+                Err(e) => return Err(store_err(e)),
+            }
+        }
+        let offset = update_offset::ActiveModel {
+            id: Set(1),
+            next_offset: Set(next_offset),
+            updated_at: Set(Some(to_db(now))),
+        };
+        update_offset::Entity::insert(offset)
+            .on_conflict(
+                OnConflict::column(update_offset::Column::Id)
+                    .update_columns([
+                        update_offset::Column::NextOffset,
+                        update_offset::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await
+            .map_err(store_err)?;
+        update_inbox::Entity::delete_many()
+            .filter(update_inbox::Column::Handled.eq(true))
+            .filter(
+                update_inbox::Column::HandledAt
+                    .lt(to_db(now - TimeDelta::days(INBOX_RETENTION_DAYS))),
+            )
+            .exec(&txn)
+            .await
+            .map_err(store_err)?;
+        txn.commit().await.map_err(store_err)?;
+        Ok(stored)
+    }
+
+    async fn offset(&self) -> Result<Option<i64>, StoreError> {
+        Ok(update_offset::Entity::find_by_id(1)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(|r| r.next_offset))
+    }
+
+    async fn unhandled(&self, limit: u64) -> Result<Vec<InboxEntry>, StoreError> {
+        Ok(update_inbox::Entity::find()
+            .filter(update_inbox::Column::Handled.eq(false))
+            // Arrival order, not update_id order: ids may restart after a quiet week.
+            .order_by_asc(update_inbox::Column::Id)
+            .limit(limit)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(|r| InboxEntry {
+                update: UpdateId(r.update_id),
+                chat: r.chat_id,
+                payload: r.payload,
+            })
+            .collect())
+    }
+}
+
+#[async_trait]
+impl Outbox for SqlStore {
+    async fn due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEntry>, StoreError> {
+        use outbox::Column as O;
+        // The head of each destination's queue: its oldest pending entry. A later entry of
+        // the same chat waits even when it is due, so the chat's order holds.
+        let heads = Query::select()
+            .expr(Func::min(Expr::col(O::Id)))
+            .from(outbox::Entity)
+            .and_where(Expr::col(O::Status).eq(PENDING))
+            .and_where(Expr::col(O::Destination).is_not_null())
+            .group_by_col(O::Destination)
+            .to_owned();
+        let rows = outbox::Entity::find()
+            .filter(O::Status.eq(PENDING))
+            .filter(
+                Condition::any()
+                    .add(O::Destination.is_null())
+                    .add(O::Id.in_subquery(heads)),
+            )
+            .filter(
+                Condition::any()
+                    .add(O::NotBefore.is_null())
+                    .add(O::NotBefore.lte(to_db(now))),
+            )
+            .order_by_asc(O::Id)
+            .limit(limit)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?;
+        let mut due = Vec::with_capacity(rows.len());
+        for row in rows {
+            match entry(&row) {
+                Ok(e) => due.push(e),
+                Err(error) => {
+                    // An entry nobody can read would block its chat forever: set it aside.
+                    tracing::error!(outbox_id = row.id, %error, "undecodable outbox entry given up");
+                    if let Ok(id) = OutboxId::new(row.id) {
+                        self.give_up(id, error.to_string()).await?;
+                    }
+                }
+            }
+        }
+        Ok(due)
+    }
+
+    async fn postpone(
+        &self,
+        id: OutboxId,
+        until: DateTime<Utc>,
+        error: String,
+    ) -> Result<(), StoreError> {
+        use outbox::Column as O;
+        outbox::Entity::update_many()
+            .col_expr(O::Attempts, Expr::col(O::Attempts).add(1))
+            .col_expr(O::NotBefore, Expr::value(to_db_ceil(until)))
+            .col_expr(O::LastError, Expr::value(short(error)))
+            .filter(O::Id.eq(id.get()))
+            .exec(self.conn())
+            .await
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn give_up(&self, id: OutboxId, error: String) -> Result<(), StoreError> {
+        use outbox::Column as O;
+        outbox::Entity::update_many()
+            .col_expr(O::Status, Expr::value(GIVEN_UP))
+            .col_expr(O::LastError, Expr::value(short(error)))
+            .col_expr(O::FinishedAt, Expr::value(to_db(Utc::now())))
+            .filter(O::Id.eq(id.get()))
+            .exec(self.conn())
+            .await
+            .map_err(store_err)?;
+        Ok(())
+    }
+
+    async fn depth(&self) -> Result<u64, StoreError> {
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq(PENDING))
+            .count(self.conn())
+            .await
+            .map_err(store_err)
+    }
+}
+
+fn entry(row: &outbox::Model) -> Result<OutboxEntry, StoreError> {
+    let action: Outbound = serde_json::from_str(&row.action)
+        .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?;
+    Ok(OutboxEntry {
+        id: OutboxId::new(row.id).map_err(|e| StoreError::Corrupt(format!("outbox: {e}")))?,
+        destination: row.destination.map(convert::chat_ref).transpose()?,
+        action,
+        attempts: u32::try_from(row.attempts).unwrap_or(0),
+        not_before: row.not_before.map(convert::from_db),
+    })
+}

@@ -1,0 +1,138 @@
+//! The read ports: small queries, each converted to domain types at the boundary.
+
+use super::SqlStore;
+use crate::convert;
+use crate::entities::{messages, pending_links, pp_clients, tickets};
+use crate::error::store_err;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::client::Client;
+use domain::enote_link::PendingLink;
+use domain::ids::{MessageId, PendingLinkId, ThreadId, UserId};
+use domain::message::MessageRecord;
+use domain::ports::{
+    ClientRepository, MessageRepository, PendingLinkRepository, StoreError, TicketRepository,
+};
+use domain::ticket::Ticket;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+#[async_trait]
+impl ClientRepository for SqlStore {
+    async fn get(&self, id: UserId) -> Result<Option<Client>, StoreError> {
+        pp_clients::Entity::find_by_id(id.get())
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::client)
+            .transpose()
+    }
+
+    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Client>, StoreError> {
+        pp_clients::Entity::find()
+            .filter(pp_clients::Column::ThreadId.eq(i64::from(thread)))
+            // Deterministic if a legacy backfill ever gave two clients one topic.
+            .order_by_desc(pp_clients::Column::UpdatedAt)
+            .order_by_asc(pp_clients::Column::TelegramId)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::client)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl TicketRepository for SqlStore {
+    async fn open_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError> {
+        tickets::Entity::find()
+            .filter(tickets::Column::OpenClientId.eq(client.get()))
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::ticket)
+            .transpose()
+    }
+
+    async fn latest_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError> {
+        tickets::Entity::find()
+            .filter(tickets::Column::ClientUserId.eq(client.get()))
+            .order_by_desc(tickets::Column::Id)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::ticket)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl MessageRepository for SqlStore {
+    async fn by_client_message(
+        &self,
+        client: UserId,
+        message: MessageId,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::ClientUserId.eq(client.get()))
+            .filter(messages::Column::ClientMessageId.eq(i64::from(message)))
+            .order_by_desc(messages::Column::Id)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::message)
+            .transpose()
+    }
+
+    async fn by_group_message(
+        &self,
+        message: MessageId,
+    ) -> Result<Option<MessageRecord>, StoreError> {
+        messages::Entity::find()
+            .filter(messages::Column::GroupMessageId.eq(i64::from(message)))
+            .order_by_desc(messages::Column::Id)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::message)
+            .transpose()
+    }
+}
+
+#[async_trait]
+impl PendingLinkRepository for SqlStore {
+    async fn get(&self, id: PendingLinkId) -> Result<Option<PendingLink>, StoreError> {
+        pending_links::Entity::find_by_id(id.get())
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::pending_link)
+            .transpose()
+    }
+
+    async fn of_initiator(
+        &self,
+        thread: ThreadId,
+        initiator: UserId,
+    ) -> Result<Option<PendingLink>, StoreError> {
+        pending_links::Entity::find()
+            .filter(pending_links::Column::ThreadId.eq(i64::from(thread)))
+            .filter(pending_links::Column::InitiatorId.eq(initiator.get()))
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::pending_link)
+            .transpose()
+    }
+
+    async fn expired(&self, now: DateTime<Utc>) -> Result<Vec<PendingLink>, StoreError> {
+        pending_links::Entity::find()
+            .filter(pending_links::Column::ExpiresAt.lte(convert::to_db(now)))
+            .order_by_asc(pending_links::Column::Id)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(convert::pending_link)
+            .collect()
+    }
+}

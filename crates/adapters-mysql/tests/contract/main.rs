@@ -1,0 +1,127 @@
+//! The store's contract suite: every scenario is written once (`scenarios`, `legacy`) and run
+//! against each backend — SQLite always, MariaDB/MySQL when `TEST_MYSQL_URL` is set (e.g.
+//! `mysql://root@127.0.0.1:3306/test`). Each scenario gets its own fresh database (a temp
+//! SQLite file, or `CREATE DATABASE pp_test_…` on the server), dropped afterwards.
+//!
+//! With `TEST_MYSQL_URL` unset the MariaDB tests print a notice and pass without running; set
+//! but unreachable, they FAIL — a configured database that is down is an error, not a skip.
+//! Run with `--nocapture` to see, per backend, which scenarios ran.
+
+mod legacy;
+mod scenarios;
+mod support;
+
+/// Declares every scenario once and instantiates it for both backends.
+macro_rules! contract {
+    ($($module:ident :: $name:ident),+ $(,)?) => {
+        /// How many scenarios each backend runs.
+        const SCENARIOS: usize = [$(stringify!($name)),+].len();
+
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    crate::support::run(
+                        crate::support::Backend::Sqlite,
+                        stringify!($name),
+                        crate::$module::$name,
+                    )
+                    .await;
+                }
+            )+
+        }
+
+        mod mariadb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    crate::support::run(
+                        crate::support::Backend::MariaDb,
+                        stringify!($name),
+                        crate::$module::$name,
+                    )
+                    .await;
+                }
+            )+
+        }
+    };
+}
+
+contract!(
+    scenarios::client_is_created_with_default_label_and_profile_refreshed,
+    scenarios::client_fields_round_trip_with_cyrillic_emoji_and_big_ids,
+    scenarios::open_ticket_is_unique_and_open_of_resolves_in_the_same_commit,
+    scenarios::ticket_lifecycle_close_reopen_assign_first_response,
+    scenarios::reopen_beside_another_open_ticket_is_a_conflict,
+    scenarios::set_thread_moves_the_open_ticket,
+    scenarios::messages_are_found_from_both_sides_after_mapping,
+    scenarios::concurrent_commits_on_one_client_keep_one_ticket_and_every_message,
+    scenarios::concurrent_close_counts_are_not_lost,
+    scenarios::inbox_stores_each_update_once_and_moves_the_offset,
+    scenarios::outbox_delivers_only_the_head_of_each_chat_in_order,
+    scenarios::outbox_postpone_give_up_and_depth,
+    scenarios::pending_link_lifecycle_and_expiry,
+    scenarios::failed_commit_leaves_nothing,
+    scenarios::audit_entries_are_stored,
+    scenarios::impossible_stored_values_are_corrupt_not_panics,
+    legacy::original_database_is_upgraded_in_place,
+    legacy::migrations_twice_are_a_no_op,
+);
+
+#[test]
+fn scenario_count() {
+    eprintln!(
+        "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
+    );
+    assert_eq!(
+        SCENARIOS, 18,
+        "update the expected count when adding a scenario"
+    );
+}
+
+/// SQLite is opened for concurrent use: WAL (readers beside the writer) and a busy timeout
+/// (a second writer waits for the lock instead of failing).
+#[tokio::test]
+async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let path = std::env::temp_dir().join(format!("pp_wal_{}.db", std::process::id()));
+    let db = adapters_mysql::Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    assert!(db.is_sqlite());
+    db.ping().await.unwrap();
+    let conn = db.connection();
+    let pragma = |sql: &str| Statement::from_string(conn.get_database_backend(), sql.to_owned());
+    let mode: String = conn
+        .query_one_raw(pragma("PRAGMA journal_mode"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    let timeout: i64 = conn
+        .query_one_raw(pragma("PRAGMA busy_timeout"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    drop(db);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert_eq!(mode, "wal");
+    assert!(timeout >= 5_000, "busy_timeout {timeout} ms");
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_without_echoing_them() {
+    let err = adapters_mysql::Database::connect("postgres://u:secret@h/db")
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains("secret"), "{err}");
+    assert!(matches!(
+        err,
+        adapters_mysql::DatabaseError::UnsupportedUrl(_)
+    ));
+}

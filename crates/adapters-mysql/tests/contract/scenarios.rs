@@ -1,0 +1,1066 @@
+//! The contract scenarios: what any implementation of the store ports must do.
+
+use crate::support::{Ctx, GROUP, group};
+use adapters_mysql::SqlStore;
+use adapters_mysql::entities::{audit_log, messages, outbox, tickets};
+use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use domain::change::{AuditEntry, Change, TicketRef};
+use domain::client::{ClientLink, Profile};
+use domain::contract::ContractNumber;
+use domain::enote_link::{LinkState, NewPendingLink, PendingLink};
+use domain::ids::{ChatRef, MessageId, OutboxId, ThreadId, TicketId, UpdateId, UserId};
+use domain::label::Label;
+use domain::message::{Direction, MediaKind};
+use domain::outbound::{BotText, Outbound};
+use domain::owner::OwnerKey;
+use domain::phone::Phone;
+use domain::ports::{
+    ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, PendingLinkRepository,
+    StoreError, TicketRepository, UnitOfWork,
+};
+use domain::ticket::{Assignee, TicketStatus};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use std::sync::Arc;
+
+/// Above 2^32, as real Telegram user ids are now.
+pub const BIG: i64 = 8_123_456_789;
+
+pub fn uid(n: i64) -> UserId {
+    UserId::new(n).unwrap()
+}
+pub fn thread(n: i64) -> ThreadId {
+    ThreadId::new(n).unwrap()
+}
+pub fn mid(n: i64) -> MessageId {
+    MessageId::new(n).unwrap()
+}
+pub fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 14, h, m, s).unwrap()
+}
+pub fn label(s: &str) -> Label {
+    Label::new(s).unwrap()
+}
+
+pub fn upsert(client: UserId, first: &str, last: Option<&str>, username: Option<&str>) -> Change {
+    Change::UpsertClient {
+        client,
+        profile: Profile {
+            username: username.map(str::to_owned),
+            first_name: Some(first.to_owned()),
+            last_name: last.map(str::to_owned),
+        },
+    }
+}
+
+pub fn open(client: UserId, th: Option<i64>, when: DateTime<Utc>) -> Change {
+    Change::OpenTicket {
+        client,
+        thread: th.map(thread),
+        label: label("Олена 🐾"),
+        at: when,
+    }
+}
+
+pub fn record(client: UserId, ticket: TicketRef, dir: Direction, id: i64, text: &str) -> Change {
+    let (c, g) = match dir {
+        Direction::ClientToStaff => (Some(mid(id)), None),
+        Direction::StaffToClient => (None, Some(mid(id))),
+    };
+    Change::RecordMessage {
+        client,
+        ticket,
+        direction: dir,
+        client_message_id: c,
+        group_message_id: g,
+        text: Some(text.to_owned()),
+        media: MediaKind::Text,
+        at: at(10, 0, 0),
+    }
+}
+
+fn text_to_client(client: UserId, html: &str) -> Outbound {
+    Outbound::TextToClient {
+        client,
+        text: BotText::new(html),
+    }
+}
+
+fn text_to_group(html: &str) -> Outbound {
+    Outbound::TextToGroup {
+        thread: Some(thread(7)),
+        text: BotText::new(html),
+        reply_to: None,
+    }
+}
+
+fn answer(id: &str) -> Outbound {
+    Outbound::AnswerButton {
+        callback_id: id.to_owned(),
+        text: "ok".into(),
+    }
+}
+
+async fn open_ticket_id(store: &SqlStore, client: UserId) -> TicketId {
+    store
+        .open_for(client)
+        .await
+        .unwrap()
+        .expect("an open ticket")
+        .id
+}
+
+pub async fn client_is_created_with_default_label_and_profile_refreshed(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![upsert(c, "Олена", Some("Шевченко"), Some("olena_🐱"))])
+        .await
+        .unwrap();
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert_eq!(got.id, c);
+    assert_eq!(got.first_name.as_deref(), Some("Олена"));
+    assert_eq!(got.last_name.as_deref(), Some("Шевченко"));
+    assert_eq!(got.username.as_deref(), Some("olena_🐱"));
+    assert_eq!(
+        got.label.as_ref().map(Label::as_str),
+        Some("Олена Шевченко (@olena_🐱)")
+    );
+    assert_eq!(got.total_closed, 0);
+    assert!(!got.phone_confirmed && !got.blocked && got.thread.is_none());
+
+    // A later upsert refreshes the profile but keeps what staff set (the label).
+    store
+        .commit(vec![
+            Change::SetLabel {
+                client: c,
+                label: label("Олена — Бетмен (1)"),
+            },
+            upsert(c, "Олена", None, None),
+        ])
+        .await
+        .unwrap();
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert_eq!(got.username, None);
+    assert_eq!(got.last_name, None);
+    assert_eq!(got.label.unwrap().as_str(), "Олена — Бетмен (1)");
+    assert!(
+        ClientRepository::get(&*store, uid(BIG + 1))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn client_fields_round_trip_with_cyrillic_emoji_and_big_ids(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    let long_label = format!("{}🐶", "Ґ".repeat(127));
+    let link = ClientLink {
+        owner_key: OwnerKey::parse("0a000001-1a2b-11f0-8a00-0a1b2c3d4e5f").unwrap(),
+        owner_name: Some("Шевченко Олена Петрівна".into()),
+        owner_phone: Some(Phone::parse("067 421 03 03").unwrap()),
+        contract: Some(ContractNumber::parse("№ 1001-А").unwrap()),
+        linked_by: Some(uid(9_876_543_210)),
+        linked_at: Some(at(12, 30, 0)),
+    };
+    store
+        .commit(vec![
+            upsert(c, "Олена", None, None),
+            Change::SetPhone {
+                client: c,
+                phone: Phone::parse("+380 67 421 03 03").unwrap(),
+                confirmed: true,
+            },
+            Change::SetLabel {
+                client: c,
+                label: label(&long_label),
+            },
+            Change::SetLink {
+                client: c,
+                link: link.clone(),
+            },
+            Change::SetThread {
+                client: c,
+                thread: Some(thread(2_000_000_000)),
+            },
+            Change::SetBlocked {
+                client: c,
+                blocked: true,
+            },
+            Change::MarkPhonePrompted {
+                client: c,
+                at: at(9, 0, 0),
+            },
+            Change::CountClose { client: c },
+        ])
+        .await
+        .unwrap();
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert_eq!(got.phone.unwrap().digits(), "380674210303");
+    assert!(got.phone_confirmed);
+    assert_eq!(got.label.unwrap().as_str(), long_label);
+    assert_eq!(got.link, Some(link));
+    assert_eq!(got.thread, Some(thread(2_000_000_000)));
+    assert!(got.blocked);
+    assert_eq!(got.last_phone_prompt_at, Some(at(9, 0, 0)));
+    assert_eq!(got.total_closed, 1);
+
+    let by_thread = store
+        .by_thread(thread(2_000_000_000))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_thread.id, c);
+    assert!(store.by_thread(thread(5)).await.unwrap().is_none());
+
+    store
+        .commit(vec![
+            Change::SetBlocked {
+                client: c,
+                blocked: false,
+            },
+            Change::SetThread {
+                client: c,
+                thread: None,
+            },
+        ])
+        .await
+        .unwrap();
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert!(!got.blocked);
+    assert_eq!(got.thread, None);
+}
+
+pub async fn open_ticket_is_unique_and_open_of_resolves_in_the_same_commit(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![
+            upsert(c, "Олена", None, None),
+            open(c, Some(7), at(10, 0, 0)),
+            record(
+                c,
+                TicketRef::OpenOf(c),
+                Direction::ClientToStaff,
+                1,
+                "Привіт 👋",
+            ),
+            // A second open in the same commit is a no-op…
+            open(c, Some(7), at(10, 0, 1)),
+            record(
+                c,
+                TicketRef::OpenOf(c),
+                Direction::ClientToStaff,
+                2,
+                "Ще одне",
+            ),
+        ])
+        .await
+        .unwrap();
+    // …and so is one in a later commit.
+    store
+        .commit(vec![open(c, Some(7), at(11, 0, 0))])
+        .await
+        .unwrap();
+    let rows = tickets::Entity::find()
+        .filter(tickets::Column::ClientUserId.eq(c.get()))
+        .all(ctx.db.connection())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "exactly one ticket");
+    assert_eq!(
+        rows[0].chat_id,
+        Some(GROUP),
+        "the support group (negative BIGINT)"
+    );
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.status, TicketStatus::Open);
+    assert_eq!(t.thread, Some(thread(7)));
+    assert_eq!(t.label.as_deref(), Some("Олена 🐾"));
+    assert_eq!(t.created_at, at(10, 0, 0));
+    for m in [1, 2] {
+        let rec = store.by_client_message(c, mid(m)).await.unwrap().unwrap();
+        assert_eq!(
+            rec.ticket, t.id,
+            "OpenOf resolved to the ticket opened in the commit"
+        );
+    }
+}
+
+pub async fn ticket_lifecycle_close_reopen_assign_first_response(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(42);
+    store
+        .commit(vec![
+            upsert(c, "Іван", None, None),
+            open(c, Some(3), at(10, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    let id = open_ticket_id(&store, c).await;
+
+    store
+        .commit(vec![
+            Change::AssignTicket {
+                ticket: id,
+                assignee: Assignee::Staff {
+                    id: uid(BIG),
+                    name: "@marta".into(),
+                },
+            },
+            Change::FirstResponse {
+                ticket: TicketRef::Id(id),
+                at: at(10, 5, 0),
+            },
+            Change::FirstResponse {
+                ticket: TicketRef::OpenOf(c),
+                at: at(10, 9, 0),
+            },
+        ])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.first_response_at, Some(at(10, 5, 0)), "set only once");
+    assert!(matches!(t.assigned_to, Some(Assignee::Staff { id, .. }) if id == uid(BIG)));
+
+    store
+        .commit(vec![
+            Change::CloseTicket {
+                ticket: id,
+                at: at(11, 0, 0),
+            },
+            Change::CountClose { client: c },
+        ])
+        .await
+        .unwrap();
+    assert!(store.open_for(c).await.unwrap().is_none());
+    // Closing again changes nothing (closed_at stays the first close).
+    store
+        .commit(vec![Change::CloseTicket {
+            ticket: id,
+            at: at(12, 0, 0),
+        }])
+        .await
+        .unwrap();
+    let latest = store.latest_for(c).await.unwrap().unwrap();
+    assert_eq!(latest.id, id);
+    assert_eq!(latest.status, TicketStatus::Closed);
+    assert_eq!(latest.closed_at, Some(at(11, 0, 0)));
+    // FirstResponse with no open ticket is a no-op, not an error.
+    store
+        .commit(vec![Change::FirstResponse {
+            ticket: TicketRef::OpenOf(c),
+            at: at(12, 0, 0),
+        }])
+        .await
+        .unwrap();
+
+    store
+        .commit(vec![
+            Change::ReopenTicket {
+                ticket: id,
+                at: at(13, 0, 0),
+            },
+            Change::AssignTicket {
+                ticket: id,
+                assignee: Assignee::Username("марта_підтримка".into()),
+            },
+        ])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.id, id);
+    assert_eq!(
+        t.assigned_to,
+        Some(Assignee::Username("марта_підтримка".into()))
+    );
+    assert_eq!(
+        ClientRepository::get(&*store, c)
+            .await
+            .unwrap()
+            .unwrap()
+            .total_closed,
+        1
+    );
+
+    // After a close, a new appeal is a new ticket; latest_for follows it.
+    store
+        .commit(vec![
+            Change::CloseTicket {
+                ticket: id,
+                at: at(14, 0, 0),
+            },
+            open(c, Some(3), at(15, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    let newest = store.latest_for(c).await.unwrap().unwrap();
+    assert_ne!(newest.id, id);
+    assert_eq!(store.open_for(c).await.unwrap().unwrap().id, newest.id);
+}
+
+pub async fn reopen_beside_another_open_ticket_is_a_conflict(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(77);
+    store
+        .commit(vec![
+            upsert(c, "Марко", None, None),
+            open(c, None, at(9, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    let first = open_ticket_id(&store, c).await;
+    store
+        .commit(vec![
+            Change::CloseTicket {
+                ticket: first,
+                at: at(9, 30, 0),
+            },
+            open(c, None, at(10, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    let second = open_ticket_id(&store, c).await;
+    let err = store
+        .commit(vec![Change::ReopenTicket {
+            ticket: first,
+            at: at(11, 0, 0),
+        }])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert_eq!(open_ticket_id(&store, c).await, second);
+}
+
+pub async fn set_thread_moves_the_open_ticket(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![
+            upsert(c, "Олена", None, None),
+            open(c, None, at(9, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    store
+        .commit(vec![Change::SetThread {
+            client: c,
+            thread: Some(thread(99)),
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.open_for(c).await.unwrap().unwrap().thread,
+        Some(thread(99))
+    );
+    assert_eq!(store.by_thread(thread(99)).await.unwrap().unwrap().id, c);
+    // Topic gone: the client forgets it; the ticket keeps where it lived.
+    store
+        .commit(vec![Change::SetThread {
+            client: c,
+            thread: None,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        ClientRepository::get(&*store, c)
+            .await
+            .unwrap()
+            .unwrap()
+            .thread,
+        None
+    );
+    assert!(store.by_thread(thread(99)).await.unwrap().is_none());
+}
+
+pub async fn messages_are_found_from_both_sides_after_mapping(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (a, b) = (uid(BIG), uid(BIG + 1));
+    store
+        .commit(vec![
+            upsert(a, "Олена", None, None),
+            upsert(b, "Петро", None, None),
+            open(a, Some(5), at(9, 0, 0)),
+            open(b, Some(6), at(9, 0, 0)),
+            // The same client-chat message id in two private chats: ids are per chat.
+            record(
+                a,
+                TicketRef::OpenOf(a),
+                Direction::ClientToStaff,
+                10,
+                "Кіт не їсть 😿",
+            ),
+            record(
+                b,
+                TicketRef::OpenOf(b),
+                Direction::ClientToStaff,
+                10,
+                "Собака кашляє",
+            ),
+            Change::RecordMessage {
+                client: a,
+                ticket: TicketRef::OpenOf(a),
+                direction: Direction::StaffToClient,
+                client_message_id: None,
+                group_message_id: Some(mid(500)),
+                text: Some("Дайте, будь ласка, фото 📷".into()),
+                media: MediaKind::Photo,
+                at: at(9, 1, 0),
+            },
+        ])
+        .await
+        .unwrap();
+    // Not mapped yet: only the original side is known.
+    assert!(store.by_group_message(mid(300)).await.unwrap().is_none());
+    let rec = store.by_group_message(mid(500)).await.unwrap().unwrap();
+    assert_eq!(rec.client_message_id, None);
+
+    store
+        .commit(vec![
+            Change::MapMessage {
+                client: a,
+                direction: Direction::ClientToStaff,
+                source: mid(10),
+                copy: mid(300),
+            },
+            Change::MapMessage {
+                client: b,
+                direction: Direction::ClientToStaff,
+                source: mid(10),
+                copy: mid(301),
+            },
+            Change::MapMessage {
+                client: a,
+                direction: Direction::StaffToClient,
+                source: mid(500),
+                copy: mid(11),
+            },
+        ])
+        .await
+        .unwrap();
+    let from_group = store.by_group_message(mid(300)).await.unwrap().unwrap();
+    assert_eq!(from_group.client, a);
+    assert_eq!(from_group.client_message_id, Some(mid(10)));
+    assert_eq!(from_group.text.as_deref(), Some("Кіт не їсть 😿"));
+    assert_eq!(from_group.direction, Direction::ClientToStaff);
+    assert_eq!(from_group.media, MediaKind::Text);
+    let from_b = store.by_client_message(b, mid(10)).await.unwrap().unwrap();
+    assert_eq!(from_b.group_message_id, Some(mid(301)));
+    assert_eq!(from_b.text.as_deref(), Some("Собака кашляє"));
+
+    let staff = store.by_client_message(a, mid(11)).await.unwrap().unwrap();
+    assert_eq!(staff.direction, Direction::StaffToClient);
+    assert_eq!(staff.group_message_id, Some(mid(500)));
+    assert_eq!(staff.media, MediaKind::Photo);
+    assert_eq!(staff.text.as_deref(), Some("Дайте, будь ласка, фото 📷"));
+    assert!(store.by_client_message(b, mid(11)).await.unwrap().is_none());
+}
+
+pub async fn concurrent_commits_on_one_client_keep_one_ticket_and_every_message(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=20 {
+        let store = Arc::clone(&store);
+        tasks.spawn(async move {
+            store
+                .commit(vec![
+                    upsert(c, "Олена", None, Some("olena")),
+                    open(c, Some(7), at(10, 0, 0)),
+                    record(
+                        c,
+                        TicketRef::OpenOf(c),
+                        Direction::ClientToStaff,
+                        i,
+                        "паралельно",
+                    ),
+                ])
+                .await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap().expect("every concurrent commit succeeds");
+    }
+    let conn = ctx.db.connection();
+    let tickets = tickets::Entity::find()
+        .filter(tickets::Column::ClientUserId.eq(c.get()))
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(tickets.len(), 1, "exactly one ticket");
+    let msgs = messages::Entity::find()
+        .filter(messages::Column::ClientUserId.eq(c.get()))
+        .all(conn)
+        .await
+        .unwrap();
+    assert_eq!(msgs.len(), 20, "every message recorded");
+    assert!(msgs.iter().all(|m| m.ticket_id == tickets[0].id));
+}
+
+pub async fn concurrent_close_counts_are_not_lost(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![upsert(c, "Олена", None, None)])
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..20 {
+        let store = Arc::clone(&store);
+        tasks.spawn(async move {
+            // Interleave with writes to other fields of the same client.
+            let mut changes = vec![Change::CountClose { client: c }];
+            if i % 2 == 0 {
+                changes.push(Change::MarkPhonePrompted {
+                    client: c,
+                    at: at(8, 0, i),
+                });
+            }
+            store.commit(changes).await
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.unwrap().expect("every concurrent commit succeeds");
+    }
+    assert_eq!(
+        ClientRepository::get(&*store, c)
+            .await
+            .unwrap()
+            .unwrap()
+            .total_closed,
+        20
+    );
+}
+
+fn update(id: i64, chat: Option<i64>, payload: &str) -> InboxEntry {
+    InboxEntry {
+        update: UpdateId(id),
+        chat,
+        payload: payload.to_owned(),
+    }
+}
+
+pub async fn inbox_stores_each_update_once_and_moves_the_offset(ctx: Ctx) {
+    let store = ctx.store().await;
+    assert_eq!(store.offset().await.unwrap(), None);
+    let batch = vec![
+        update(900_000_001, Some(BIG), r#"{"text":"Привіт 👋"}"#),
+        update(900_000_002, Some(GROUP), r#"{"text":"staff"}"#),
+    ];
+    assert_eq!(
+        store.store_batch(batch.clone(), 900_000_003).await.unwrap(),
+        2
+    );
+    assert_eq!(store.offset().await.unwrap(), Some(900_000_003));
+    // The same batch again (a poller that crashed before its offset was confirmed).
+    let again = vec![batch[1].clone(), update(900_000_003, None, "{}")];
+    assert_eq!(store.store_batch(again, 900_000_004).await.unwrap(), 1);
+    assert_eq!(store.offset().await.unwrap(), Some(900_000_004));
+    // Even an empty batch moves the offset.
+    assert_eq!(store.store_batch(vec![], 900_000_010).await.unwrap(), 0);
+    assert_eq!(store.offset().await.unwrap(), Some(900_000_010));
+
+    let pending = store.unhandled(10).await.unwrap();
+    let ids: Vec<i64> = pending.iter().map(|e| e.update.0).collect();
+    assert_eq!(
+        ids,
+        [900_000_001, 900_000_002, 900_000_003],
+        "oldest first, once each"
+    );
+    assert_eq!(pending[0], batch[0], "payload and chat round-trip");
+    assert_eq!(store.unhandled(1).await.unwrap().len(), 1);
+
+    store
+        .commit(vec![Change::InboxHandled(UpdateId(900_000_002))])
+        .await
+        .unwrap();
+    let ids: Vec<i64> = store
+        .unhandled(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.update.0)
+        .collect();
+    assert_eq!(ids, [900_000_001, 900_000_003]);
+    // A handled update arriving again is still a duplicate.
+    assert_eq!(
+        store
+            .store_batch(vec![update(900_000_002, None, "{}")], 900_000_011)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.unhandled(10).await.unwrap().len(), 2);
+}
+
+pub async fn outbox_delivers_only_the_head_of_each_chat_in_order(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (a, b) = (uid(BIG), uid(43));
+    store
+        .commit(vec![
+            Change::Enqueue(text_to_client(a, "A1 Привіт")),
+            Change::Enqueue(text_to_group("G1")),
+            Change::Enqueue(text_to_client(a, "A2 🐾")),
+            Change::Enqueue(answer("cb1")),
+            Change::Enqueue(text_to_client(b, "B1")),
+            Change::Enqueue(text_to_group("G2")),
+            Change::Enqueue(answer("cb2")),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(store.depth().await.unwrap(), 7);
+    let now = at(10, 0, 0);
+    let due = store.due(now, 100).await.unwrap();
+    let actions: Vec<&Outbound> = due.iter().map(|e| &e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            &text_to_client(a, "A1 Привіт"),
+            &text_to_group("G1"),
+            &answer("cb1"),
+            &text_to_client(b, "B1"),
+            &answer("cb2"),
+        ],
+        "one head per chat, independent entries all, in enqueue order"
+    );
+    assert_eq!(due[0].destination, Some(ChatRef::Client(a)));
+    assert_eq!(due[1].destination, Some(ChatRef::Group(group())));
+    assert_eq!(due[2].destination, None);
+    assert!(due.windows(2).all(|w| w[0].id < w[1].id));
+    assert_eq!(store.due(now, 2).await.unwrap().len(), 2, "limit");
+
+    // Completing a head reveals the next entry of that chat.
+    store
+        .commit(vec![
+            Change::CompleteOutbox(due[0].id),
+            Change::CompleteOutbox(due[1].id),
+            Change::CompleteOutbox(due[2].id),
+        ])
+        .await
+        .unwrap();
+    let due = store.due(now, 100).await.unwrap();
+    let actions: Vec<&Outbound> = due.iter().map(|e| &e.action).collect();
+    assert_eq!(
+        actions,
+        [
+            &text_to_client(a, "A2 🐾"),
+            &text_to_client(b, "B1"),
+            &text_to_group("G2"),
+            &answer("cb2"),
+        ]
+    );
+    assert_eq!(store.depth().await.unwrap(), 4);
+}
+
+pub async fn outbox_postpone_give_up_and_depth(ctx: Ctx) {
+    let store = ctx.store().await;
+    let a = uid(BIG);
+    store
+        .commit(vec![
+            Change::Enqueue(text_to_client(a, "1")),
+            Change::Enqueue(text_to_client(a, "2")),
+            Change::Enqueue(text_to_client(a, "3")),
+        ])
+        .await
+        .unwrap();
+    let now = at(10, 0, 0);
+    let head = store.due(now, 10).await.unwrap().remove(0);
+    assert_eq!(head.attempts, 0);
+    assert_eq!(head.not_before, None);
+
+    // retry_after 2.5 s: never due before it, and the chat's later entries wait too.
+    let until = now + TimeDelta::milliseconds(2_500);
+    store
+        .postpone(head.id, until, "429: retry after 3".into())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .due(now + TimeDelta::seconds(2), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let again = store.due(now + TimeDelta::seconds(3), 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, head.id);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(
+        again[0].not_before,
+        Some(now + TimeDelta::seconds(3)),
+        "rounded up"
+    );
+    let row = outbox::Entity::find_by_id(head.id.get())
+        .one(ctx.db.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.last_error.as_deref(), Some("429: retry after 3"));
+
+    // Given up: kept for inspection, no longer pending, and the next entry moves up.
+    store
+        .give_up(head.id, "403: Forbidden ".repeat(200))
+        .await
+        .unwrap();
+    let row = outbox::Entity::find_by_id(head.id.get())
+        .one(ctx.db.connection())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "given_up");
+    assert!(row.last_error.unwrap().chars().count() <= 1000);
+    assert_eq!(store.depth().await.unwrap(), 2);
+    let next = store.due(now, 10).await.unwrap();
+    assert_eq!(next.len(), 1);
+    assert_eq!(next[0].action, text_to_client(a, "2"));
+    assert!(next[0].id > head.id);
+
+    store
+        .commit(vec![Change::CompleteOutbox(next[0].id)])
+        .await
+        .unwrap();
+    assert_eq!(store.depth().await.unwrap(), 1);
+    assert_eq!(
+        store.due(now, 10).await.unwrap()[0].action,
+        text_to_client(a, "3")
+    );
+    // An unknown id is harmless.
+    store
+        .postpone(OutboxId::new(999_999).unwrap(), now, "x".into())
+        .await
+        .unwrap();
+}
+
+fn previewing() -> LinkState {
+    LinkState::Previewing {
+        contract: ContractNumber::parse("1001").unwrap(),
+        owner_key: OwnerKey::parse("0a000001-1a2b-11f0-8a00-0a1b2c3d4e5f").unwrap(),
+        owner_name: "Шевченко Олена Петрівна 🐾".into(),
+        owner_phone: Some(Phone::parse("0674210303").unwrap()),
+    }
+}
+
+pub async fn pending_link_lifecycle_and_expiry(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (client, staff, other_staff) = (uid(BIG), uid(9_000_000_001), uid(9_000_000_002));
+    let new = |who: UserId, expires: DateTime<Utc>| NewPendingLink {
+        thread: thread(7),
+        client,
+        initiator: who,
+        state: LinkState::AwaitingContract,
+        expires_at: expires,
+    };
+    store
+        .commit(vec![
+            Change::CreatePendingLink(new(staff, at(10, 10, 0))),
+            Change::CreatePendingLink(new(other_staff, at(10, 20, 0))),
+        ])
+        .await
+        .unwrap();
+    let first = store.of_initiator(thread(7), staff).await.unwrap().unwrap();
+    assert_eq!(first.client, client);
+    assert_eq!(first.state, LinkState::AwaitingContract);
+    assert_eq!(first.expires_at, at(10, 10, 0));
+    assert_eq!(
+        PendingLinkRepository::get(&*store, first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert!(
+        store
+            .of_initiator(thread(8), staff)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Moving on to the preview.
+    let updated = PendingLink {
+        state: previewing(),
+        expires_at: at(10, 15, 0),
+        ..first.clone()
+    };
+    store
+        .commit(vec![Change::UpdatePendingLink(updated.clone())])
+        .await
+        .unwrap();
+    assert_eq!(
+        PendingLinkRepository::get(&*store, first.id).await.unwrap(),
+        Some(updated)
+    );
+
+    // A new /enote_link by the same staff member in the same topic replaces the flow.
+    store
+        .commit(vec![Change::CreatePendingLink(new(staff, at(11, 0, 0)))])
+        .await
+        .unwrap();
+    assert!(
+        PendingLinkRepository::get(&*store, first.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let replaced = store.of_initiator(thread(7), staff).await.unwrap().unwrap();
+    assert_ne!(replaced.id, first.id);
+    assert_eq!(replaced.state, LinkState::AwaitingContract);
+
+    // Expiry: due at expires_at exactly, not a second before.
+    let expired_ids = |v: Vec<PendingLink>| v.into_iter().map(|l| l.initiator).collect::<Vec<_>>();
+    assert!(store.expired(at(10, 19, 59)).await.unwrap().is_empty());
+    assert_eq!(
+        expired_ids(store.expired(at(10, 20, 0)).await.unwrap()),
+        [other_staff]
+    );
+    assert_eq!(
+        expired_ids(store.expired(at(12, 0, 0)).await.unwrap()),
+        [other_staff, staff]
+    );
+
+    store
+        .commit(vec![Change::RemovePendingLink(replaced.id)])
+        .await
+        .unwrap();
+    assert!(
+        store
+            .of_initiator(thread(7), staff)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(store.expired(at(12, 0, 0)).await.unwrap().len(), 1);
+}
+
+pub async fn failed_commit_leaves_nothing(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (c, stranger) = (uid(BIG), uid(5));
+    let err = store
+        .commit(vec![
+            upsert(c, "Олена", None, None),
+            open(c, Some(7), at(10, 0, 0)),
+            record(
+                c,
+                TicketRef::OpenOf(c),
+                Direction::ClientToStaff,
+                1,
+                "перше",
+            ),
+            Change::Enqueue(text_to_client(c, "Дякуємо!")),
+            Change::InboxHandled(UpdateId(1)),
+            // Fails: the stranger has no open ticket to record into.
+            record(
+                stranger,
+                TicketRef::OpenOf(stranger),
+                Direction::ClientToStaff,
+                2,
+                "x",
+            ),
+            Change::Enqueue(text_to_group("never")),
+        ])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        ClientRepository::get(&*store, c).await.unwrap().is_none(),
+        "no client"
+    );
+    assert!(store.latest_for(c).await.unwrap().is_none(), "no ticket");
+    assert!(
+        store.by_client_message(c, mid(1)).await.unwrap().is_none(),
+        "no message"
+    );
+    assert_eq!(store.depth().await.unwrap(), 0, "no outbox entry");
+
+    // A message pointing at a ticket that does not exist fails too, and also leaves nothing.
+    store
+        .store_batch(vec![update(1, Some(BIG), "{}")], 2)
+        .await
+        .unwrap();
+    let err = store
+        .commit(vec![
+            Change::InboxHandled(UpdateId(1)),
+            upsert(c, "Олена", None, None),
+            record(
+                c,
+                TicketRef::Id(TicketId::new(424_242).unwrap()),
+                Direction::ClientToStaff,
+                3,
+                "y",
+            ),
+        ])
+        .await;
+    assert!(err.is_err(), "a message for a missing ticket is refused");
+    assert!(ClientRepository::get(&*store, c).await.unwrap().is_none());
+    assert_eq!(
+        store.unhandled(10).await.unwrap().len(),
+        1,
+        "still unhandled"
+    );
+}
+
+pub async fn audit_entries_are_stored(ctx: Ctx) {
+    let store = ctx.store().await;
+    store
+        .commit(vec![Change::Audit(AuditEntry {
+            actor: uid(9_000_000_001),
+            action: "label".into(),
+            client: uid(BIG),
+            detail: "Олена — Бетмен (1) 🐾".into(),
+            at: at(10, 0, 0),
+        })])
+        .await
+        .unwrap();
+    let rows = audit_log::Entity::find()
+        .all(ctx.db.connection())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].actor_id, 9_000_000_001);
+    assert_eq!(rows[0].client_user_id, BIG);
+    assert_eq!(rows[0].action, "label");
+    assert_eq!(rows[0].detail.as_deref(), Some("Олена — Бетмен (1) 🐾"));
+    assert_eq!(rows[0].created_at, at(10, 0, 0).naive_utc());
+}
+
+pub async fn impossible_stored_values_are_corrupt_not_panics(ctx: Ctx) {
+    let store = ctx.store().await;
+    let conn = ctx.db.connection();
+    tickets::Entity::insert(tickets::ActiveModel {
+        client_user_id: Set(77),
+        status: Set("archived?".into()),
+        open_client_id: Set(Some(77)),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await
+    .unwrap();
+    let err = store.open_for(uid(77)).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{err:?}");
+
+    outbox::Entity::insert(outbox::ActiveModel {
+        destination: Set(Some(77)),
+        action: Set("{not json".into()),
+        attempts: Set(0),
+        status: Set("pending".into()),
+        created_at: Set(at(9, 0, 0).naive_utc()),
+        ..Default::default()
+    })
+    .exec_without_returning(conn)
+    .await
+    .unwrap();
+    store
+        .commit(vec![Change::Enqueue(text_to_client(uid(77), "after"))])
+        .await
+        .unwrap();
+    // The unreadable entry is set aside so the chat is not blocked behind it.
+    assert!(store.due(at(10, 0, 0), 10).await.unwrap().is_empty());
+    let due = store.due(at(10, 0, 0), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].action, text_to_client(uid(77), "after"));
+    assert_eq!(
+        outbox::Entity::find()
+            .filter(outbox::Column::Status.eq("given_up"))
+            .count(conn)
+            .await
+            .unwrap(),
+        1
+    );
+}
