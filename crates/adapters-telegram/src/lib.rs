@@ -8,10 +8,14 @@
 //!   unknown update kind never stalls the loop, and [`decode`] turns a stored update into the
 //!   domain's [`domain::services::Inbound`] (dropping the forum "reply" quirk);
 //! - [`split`] cuts long HTML texts at safe places;
+//! - [`admin`] is the bot's set-up: `getMe`, its rights in the group, the webhook;
 //! - [`limiter`] keeps sends within Telegram's limits and honours every `retry_after`.
+//!
+//! With the `fake-server` feature, [`fake`] is an in-process fake Bot API for tests.
 //!
 //! This crate depends on `domain` only; it knows nothing about storage.
 
+pub mod admin;
 pub mod decode;
 pub mod errors;
 pub mod gateway;
@@ -19,6 +23,10 @@ pub mod limiter;
 pub mod split;
 pub mod updates;
 
+#[cfg(feature = "fake-server")]
+pub mod fake;
+
+pub use admin::{BotAdmin, BotIdentity, GroupRights};
 pub use gateway::TelegramGateway;
 pub use updates::{RawUpdate, UpdateSource};
 

@@ -1,0 +1,722 @@
+//! The fake's world: the bot, the support forum and its topics, private chats, every message
+//! (ids counted per chat, as in Telegram), the update queue, the call log and the knobs. All of it
+//! lives behind one mutex; tests read it through the accessors here (e.g. inside
+//! [`super::FakeTelegram::wait_until`]).
+
+use super::limits::{Failure, Faults, Limits, RateState, Rng};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+/// A Telegram user (a client, a staff member or the bot itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TgUser {
+    /// `User.id`; a private chat's id equals its user's id.
+    pub id: u64,
+    /// `first_name`.
+    pub first_name: String,
+    /// `last_name`.
+    pub last_name: Option<String>,
+    /// `username`, without `@`.
+    pub username: Option<String>,
+    /// `is_bot`.
+    pub is_bot: bool,
+}
+
+impl TgUser {
+    /// A human user.
+    pub fn new(id: u64, first_name: impl Into<String>) -> Self {
+        Self {
+            id,
+            first_name: first_name.into(),
+            last_name: None,
+            username: None,
+            is_bot: false,
+        }
+    }
+
+    /// With a `username` (without `@`).
+    pub fn with_username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// With a `last_name`.
+    pub fn with_last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+
+    /// The Bot API `User` JSON.
+    pub fn to_json(&self) -> Value {
+        let mut o = json!({"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name});
+        if let Some(l) = &self.last_name {
+            o["last_name"] = json!(l);
+        }
+        if let Some(u) = &self.username {
+            o["username"] = json!(u);
+        }
+        o
+    }
+}
+
+/// What kind of media a message carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// `photo`
+    Photo,
+    /// `video`
+    Video,
+    /// `document`
+    Document,
+    /// `voice`
+    Voice,
+    /// `audio`
+    Audio,
+    /// `sticker`
+    Sticker,
+    /// `animation` (also carries `document`, as in Telegram)
+    Animation,
+    /// `video_note`
+    VideoNote,
+    /// `contact`
+    Contact,
+    /// `location`
+    Location,
+}
+
+impl MediaKind {
+    /// The Message field that holds it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Photo => "photo",
+            Self::Video => "video",
+            Self::Document => "document",
+            Self::Voice => "voice",
+            Self::Audio => "audio",
+            Self::Sticker => "sticker",
+            Self::Animation => "animation",
+            Self::VideoNote => "video_note",
+            Self::Contact => "contact",
+            Self::Location => "location",
+        }
+    }
+
+    /// Whether a caption is allowed with it.
+    pub fn takes_caption(self) -> bool {
+        matches!(
+            self,
+            Self::Photo
+                | Self::Video
+                | Self::Document
+                | Self::Voice
+                | Self::Audio
+                | Self::Animation
+        )
+    }
+}
+
+/// Media with its Bot API JSON (`file_id`s and so on), copied verbatim by copyMessage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Media {
+    /// The kind.
+    pub kind: MediaKind,
+    /// The value of the Message field (e.g. the `photo` array).
+    pub json: Value,
+}
+
+/// A service message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    /// `forum_topic_created`: the topic's root; its message id is the thread id.
+    TopicCreated {
+        /// Topic name.
+        name: String,
+        /// Icon colour.
+        icon_color: u32,
+    },
+    /// `forum_topic_edited`.
+    TopicEdited {
+        /// New name, if changed.
+        name: Option<String>,
+    },
+    /// `forum_topic_closed`.
+    TopicClosed,
+    /// `forum_topic_reopened`.
+    TopicReopened,
+}
+
+/// One stored message.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredMessage {
+    /// Chat id.
+    pub chat_id: i64,
+    /// Id within the chat.
+    pub message_id: i32,
+    /// Topic (supergroup) — `None` in private chats and in General.
+    pub thread_id: Option<i32>,
+    /// `is_topic_message`.
+    pub is_topic_message: bool,
+    /// Sender.
+    pub from: TgUser,
+    /// Unix time.
+    pub date: u64,
+    /// Unix time of the last edit.
+    pub edit_date: Option<u64>,
+    /// Text after entity parsing (as Telegram stores it).
+    pub text: Option<String>,
+    /// Text entities.
+    pub entities: Option<Value>,
+    /// Caption after entity parsing.
+    pub caption: Option<String>,
+    /// Caption entities.
+    pub caption_entities: Option<Value>,
+    /// The text/caption exactly as the bot sent it (with HTML tags), for inspection.
+    pub source: Option<String>,
+    /// `parse_mode` the bot used.
+    pub parse_mode: Option<String>,
+    /// Media.
+    pub media: Option<Media>,
+    /// Service content.
+    pub service: Option<Service>,
+    /// An explicit reply target (same chat). The forum quirk is added when rendering, not here.
+    pub reply_to: Option<i32>,
+    /// `reply_markup` as sent (inline keyboard, reply keyboard, remove, force reply).
+    pub reply_markup: Option<Value>,
+    /// `media_group_id`.
+    pub media_group_id: Option<String>,
+    /// Source `(chat, message)` when this is a copy made by copyMessage(s).
+    pub copied_from: Option<(i64, i32)>,
+    /// Whether the bot sent it (via the API) rather than a person (injected).
+    pub by_bot: bool,
+    /// Deleted (with its topic, or by deleteMessage).
+    pub deleted: bool,
+}
+
+impl StoredMessage {
+    /// Text or caption, whichever it has.
+    pub fn content(&self) -> Option<&str> {
+        self.text.as_deref().or(self.caption.as_deref())
+    }
+
+    /// Media kind, if any.
+    pub fn media_kind(&self) -> Option<MediaKind> {
+        self.media.as_ref().map(|m| m.kind)
+    }
+
+    /// `callback_data` of every inline button.
+    pub fn button_data(&self) -> Vec<String> {
+        self.reply_markup
+            .as_ref()
+            .and_then(|m| m.get("inline_keyboard"))
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .filter_map(|b| b.get("callback_data").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A forum topic.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Topic {
+    /// `message_thread_id` (= id of its `forum_topic_created` message).
+    pub thread_id: i32,
+    /// Name.
+    pub name: String,
+    /// Icon colour.
+    pub icon_color: u32,
+    /// Custom emoji icon.
+    pub icon_custom_emoji_id: Option<String>,
+    /// Closed.
+    pub closed: bool,
+    /// Deleted.
+    pub deleted: bool,
+}
+
+/// One API call as the fake saw it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallRecord {
+    /// Order of arrival (from 1).
+    pub seq: u64,
+    /// Canonical method name (e.g. `sendMessage`).
+    pub method: String,
+    /// `chat_id` parameter.
+    pub chat_id: Option<i64>,
+    /// `message_thread_id` parameter.
+    pub thread_id: Option<i32>,
+    /// Time since the fake started.
+    pub at: Duration,
+    /// Whether the call was performed (true also for TruncatedJson/DropResponse faults).
+    pub ok: bool,
+    /// HTTP status / `error_code` answered, if not 200.
+    pub error_code: Option<u16>,
+    /// `description` answered, if any.
+    pub description: Option<String>,
+    /// The injected fault, if any.
+    pub fault: Option<String>,
+    /// A send repeated before its `retry_after` ran out.
+    pub violation: bool,
+    /// Messages created by the call (sends, copies, topic service messages).
+    pub message_ids: Vec<i32>,
+}
+
+/// An answered callback query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AnsweredCallback {
+    /// `callback_query_id`.
+    pub id: String,
+    /// The pressed button's data.
+    pub data: Option<String>,
+    /// `text`.
+    pub text: Option<String>,
+    /// `show_alert`.
+    pub show_alert: bool,
+}
+
+/// Commands registered by setMyCommands for one scope and language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegisteredCommands {
+    /// The `scope` JSON (`{"type":"default"}` when none).
+    pub scope: Value,
+    /// `language_code` ("" when none).
+    pub language_code: String,
+    /// `(command, description)` in order.
+    pub commands: Vec<(String, String)>,
+}
+
+/// The registered webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    /// `url`.
+    pub url: String,
+    /// `secret_token`.
+    pub secret_token: Option<String>,
+    /// `allowed_updates`.
+    pub allowed_updates: Option<Vec<String>>,
+    /// `max_connections`.
+    pub max_connections: u32,
+    /// Last delivery error (unix time, message).
+    pub last_error: Option<(u64, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct PendingUpdate {
+    pub id: i64,
+    pub kind: String,
+    pub json: Value,
+    /// Injected raw: delivered whatever `allowed_updates` says.
+    pub raw: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct UserState {
+    pub user: TgUser,
+    pub blocked: bool,
+    /// Has a private chat with the bot (wrote to it at least once).
+    pub has_chat: bool,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct ChatLog {
+    pub next_id: i32,
+    pub messages: BTreeMap<i32, StoredMessage>,
+}
+
+/// The knobs that can be changed while the fake runs.
+#[derive(Debug, Clone)]
+pub(crate) struct Knobs {
+    pub limits: Limits,
+    pub faults: Faults,
+    pub delay: Duration,
+    pub bot_can_manage_topics: bool,
+    pub bot_can_post_in_closed_topics: bool,
+}
+
+/// The whole fake state. Read it in [`super::FakeTelegram::read`] / `wait_until` predicates.
+pub struct State {
+    pub(crate) bot: TgUser,
+    pub(crate) group_id: i64,
+    pub(crate) group_title: String,
+    pub(crate) started: Instant,
+    pub(crate) knobs: Knobs,
+    pub(crate) users: HashMap<u64, UserState>,
+    pub(crate) chats: HashMap<i64, ChatLog>,
+    pub(crate) topics: BTreeMap<i32, Topic>,
+    pub(crate) updates: VecDeque<PendingUpdate>,
+    pub(crate) next_update_id: i64,
+    pub(crate) allowed_updates: Option<Vec<String>>,
+    /// Bumped by every getUpdates; a waiting one that sees another number was superseded.
+    pub(crate) poll_generation: u64,
+    pub(crate) webhook: Option<Webhook>,
+    pub(crate) calls: Vec<CallRecord>,
+    pub(crate) rate: RateState,
+    pub(crate) rate_limited: u64,
+    pub(crate) violations: u64,
+    pub(crate) rng: Rng,
+    pub(crate) one_shots: HashMap<String, VecDeque<Failure>>,
+    pub(crate) callbacks: HashMap<String, Option<String>>,
+    pub(crate) answered: Vec<AnsweredCallback>,
+    pub(crate) next_callback: u64,
+    pub(crate) next_file: u64,
+    pub(crate) next_media_group: u64,
+    pub(crate) commands: BTreeMap<String, RegisteredCommands>,
+    pub(crate) stopping: bool,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl State {
+    pub(crate) fn new(
+        bot: TgUser,
+        group_id: i64,
+        group_title: String,
+        first_update_id: i64,
+        knobs: Knobs,
+    ) -> Self {
+        let seed = knobs.faults.seed;
+        let mut chats = HashMap::new();
+        chats.insert(
+            group_id,
+            ChatLog {
+                next_id: 1,
+                ..ChatLog::default()
+            },
+        );
+        Self {
+            bot,
+            group_id,
+            group_title,
+            started: Instant::now(),
+            knobs,
+            users: HashMap::new(),
+            chats,
+            topics: BTreeMap::new(),
+            updates: VecDeque::new(),
+            next_update_id: first_update_id,
+            allowed_updates: None,
+            poll_generation: 0,
+            webhook: None,
+            calls: Vec::new(),
+            rate: RateState::default(),
+            rate_limited: 0,
+            violations: 0,
+            rng: Rng::new(seed),
+            one_shots: HashMap::new(),
+            callbacks: HashMap::new(),
+            answered: Vec::new(),
+            next_callback: 1,
+            next_file: 1,
+            next_media_group: 1,
+            commands: BTreeMap::new(),
+            stopping: false,
+        }
+    }
+
+    // ---- read accessors (the inspection API) ----
+
+    /// The bot's user.
+    pub fn bot(&self) -> &TgUser {
+        &self.bot
+    }
+
+    /// The support group's id.
+    pub fn group_id(&self) -> i64 {
+        self.group_id
+    }
+
+    /// Every message of a chat (deleted ones included, flagged), in id order.
+    pub fn messages(&self, chat_id: i64) -> Vec<&StoredMessage> {
+        self.chats
+            .get(&chat_id)
+            .map(|c| c.messages.values().collect())
+            .unwrap_or_default()
+    }
+
+    /// One message.
+    pub fn message(&self, chat_id: i64, message_id: i32) -> Option<&StoredMessage> {
+        self.chats.get(&chat_id)?.messages.get(&message_id)
+    }
+
+    /// The group's messages in one topic (`Some(thread)`) or in General (`None`), service
+    /// messages included, in id order.
+    pub fn thread_messages(&self, thread: Option<i32>) -> Vec<&StoredMessage> {
+        self.messages(self.group_id)
+            .into_iter()
+            .filter(|m| m.thread_id == thread)
+            .collect()
+    }
+
+    /// The messages the bot sent (or copied) into a chat, not deleted, in id order.
+    pub fn bot_messages(&self, chat_id: i64) -> Vec<&StoredMessage> {
+        self.messages(chat_id)
+            .into_iter()
+            .filter(|m| m.by_bot && m.service.is_none() && !m.deleted)
+            .collect()
+    }
+
+    /// All topics, by thread id.
+    pub fn topics(&self) -> Vec<&Topic> {
+        self.topics.values().collect()
+    }
+
+    /// One topic.
+    pub fn topic(&self, thread_id: i32) -> Option<&Topic> {
+        self.topics.get(&thread_id)
+    }
+
+    /// The newest topic with this name (deleted ones included).
+    pub fn topic_named(&self, name: &str) -> Option<&Topic> {
+        self.topics.values().rev().find(|t| t.name == name)
+    }
+
+    /// Every API call in order of arrival.
+    pub fn calls(&self) -> &[CallRecord] {
+        &self.calls
+    }
+
+    /// The calls of one method.
+    pub fn calls_of(&self, method: &str) -> Vec<&CallRecord> {
+        self.calls
+            .iter()
+            .filter(|c| c.method.eq_ignore_ascii_case(method))
+            .collect()
+    }
+
+    /// How many 429s the fake answered because of its rate limits.
+    pub fn rate_limited_count(&self) -> u64 {
+        self.rate_limited
+    }
+
+    /// How many sends came before an announced `retry_after` ran out.
+    pub fn violations(&self) -> u64 {
+        self.violations
+    }
+
+    /// Answered callback queries, in order.
+    pub fn answered_callbacks(&self) -> &[AnsweredCallback] {
+        &self.answered
+    }
+
+    /// Registered command lists.
+    pub fn commands(&self) -> Vec<&RegisteredCommands> {
+        self.commands.values().collect()
+    }
+
+    /// The webhook, if set.
+    pub fn webhook(&self) -> Option<&Webhook> {
+        self.webhook.as_ref()
+    }
+
+    /// Updates not yet confirmed by an offset.
+    pub fn pending_updates(&self) -> usize {
+        self.updates.len()
+    }
+
+    /// Whether the user blocked the bot.
+    pub fn is_blocked(&self, user_id: u64) -> bool {
+        self.users.get(&user_id).is_some_and(|u| u.blocked)
+    }
+
+    // ---- internals ----
+
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub(crate) fn next_file_id(&mut self, prefix: &str) -> (String, String) {
+        let n = self.next_file;
+        self.next_file += 1;
+        (format!("{prefix}-fake-file-{n}"), format!("AQAD{n}"))
+    }
+
+    pub(crate) fn new_media_group(&mut self) -> String {
+        let n = self.next_media_group;
+        self.next_media_group += 1;
+        format!("1{n:016}")
+    }
+
+    pub(crate) fn is_private(&self, chat_id: i64) -> bool {
+        chat_id != self.group_id
+    }
+
+    /// Allocates the next message id in a chat (each chat counts from 1).
+    pub(crate) fn alloc_id(&mut self, chat_id: i64) -> i32 {
+        let log = self.chats.entry(chat_id).or_insert_with(|| ChatLog {
+            next_id: 1,
+            ..ChatLog::default()
+        });
+        let id = log.next_id;
+        log.next_id += 1;
+        id
+    }
+
+    pub(crate) fn store(&mut self, m: StoredMessage) {
+        self.chats
+            .entry(m.chat_id)
+            .or_default()
+            .messages
+            .insert(m.message_id, m);
+    }
+
+    pub(crate) fn ensure_user(&mut self, user: &TgUser) {
+        let entry = self.users.entry(user.id).or_insert_with(|| UserState {
+            user: user.clone(),
+            blocked: false,
+            has_chat: false,
+        });
+        // Keep name/username current, as Telegram does.
+        entry.user = user.clone();
+    }
+
+    pub(crate) fn chat_json(&self, chat_id: i64) -> Value {
+        if chat_id == self.group_id {
+            return json!({"id": chat_id, "title": self.group_title, "type": "supergroup", "is_forum": true});
+        }
+        let mut o = json!({"id": chat_id, "type": "private"});
+        if let Some(u) = u64::try_from(chat_id)
+            .ok()
+            .and_then(|id| self.users.get(&id))
+        {
+            o["first_name"] = json!(u.user.first_name);
+            if let Some(l) = &u.user.last_name {
+                o["last_name"] = json!(l);
+            }
+            if let Some(n) = &u.user.username {
+                o["username"] = json!(n);
+            }
+        }
+        o
+    }
+
+    /// The Bot API `Message` JSON. `reply_to_message` is included one level deep (as Telegram
+    /// does); inside a topic a message without an explicit reply "replies" to the topic's
+    /// `forum_topic_created` message — the forum quirk.
+    pub(crate) fn message_json(&self, m: &StoredMessage, with_reply: bool) -> Value {
+        let mut o = Map::new();
+        o.insert("message_id".into(), json!(m.message_id));
+        if let Some(t) = m.thread_id {
+            o.insert("message_thread_id".into(), json!(t));
+        }
+        o.insert("from".into(), m.from.to_json());
+        o.insert("chat".into(), self.chat_json(m.chat_id));
+        o.insert("date".into(), json!(m.date));
+        if m.is_topic_message {
+            o.insert("is_topic_message".into(), json!(true));
+        }
+        if with_reply {
+            let quirk = match m.thread_id {
+                Some(t) if m.is_topic_message && t != m.message_id => Some(t),
+                _ => None,
+            };
+            let target = m.reply_to.or(quirk);
+            if let Some(r) = target
+                .and_then(|r| self.message(m.chat_id, r))
+                .filter(|r| !r.deleted)
+            {
+                o.insert("reply_to_message".into(), self.message_json(r, false));
+            }
+        }
+        if let Some(d) = m.edit_date {
+            o.insert("edit_date".into(), json!(d));
+        }
+        if let Some(g) = &m.media_group_id {
+            o.insert("media_group_id".into(), json!(g));
+        }
+        if let Some(t) = &m.text {
+            o.insert("text".into(), json!(t));
+        }
+        if let Some(e) = &m.entities {
+            o.insert("entities".into(), e.clone());
+        }
+        if let Some(media) = &m.media {
+            if media.kind == MediaKind::Animation {
+                o.insert("document".into(), media.json.clone());
+            }
+            o.insert(media.kind.field().into(), media.json.clone());
+        }
+        if let Some(c) = &m.caption {
+            o.insert("caption".into(), json!(c));
+        }
+        if let Some(e) = &m.caption_entities {
+            o.insert("caption_entities".into(), e.clone());
+        }
+        match &m.service {
+            Some(Service::TopicCreated { name, icon_color }) => {
+                o.insert(
+                    "forum_topic_created".into(),
+                    json!({"name": name, "icon_color": icon_color}),
+                );
+            }
+            Some(Service::TopicEdited { name }) => {
+                let v = match name {
+                    Some(n) => json!({"name": n}),
+                    None => json!({}),
+                };
+                o.insert("forum_topic_edited".into(), v);
+            }
+            Some(Service::TopicClosed) => {
+                o.insert("forum_topic_closed".into(), json!({}));
+            }
+            Some(Service::TopicReopened) => {
+                o.insert("forum_topic_reopened".into(), json!({}));
+            }
+            None => {}
+        }
+        // Only inline keyboards are part of a Message.
+        if let Some(mk) = &m.reply_markup
+            && mk.get("inline_keyboard").is_some()
+        {
+            o.insert("reply_markup".into(), mk.clone());
+        }
+        Value::Object(o)
+    }
+
+    /// Queues an update of `kind` (`message`, `edited_message`, …) and returns its id. As in
+    /// Telegram, `allowed_updates` filters when an update is created: one of a kind the bot did
+    /// not ask for is never queued, while updates queued before the bot set its filter stay.
+    pub(crate) fn push_update(&mut self, kind: &str, payload: Value) -> i64 {
+        let id = self.next_update_id;
+        self.next_update_id += 1;
+        let mut json = json!({ "update_id": id });
+        json[kind] = payload;
+        let update = PendingUpdate {
+            id,
+            kind: kind.to_owned(),
+            json,
+            raw: false,
+        };
+        if Self::allowed(self.allowed_updates.as_ref(), &update) {
+            self.updates.push_back(update);
+        }
+        id
+    }
+
+    /// Whether an update of `kind` passes the given `allowed_updates` (Telegram's default
+    /// leaves out chat_member and reactions).
+    pub(crate) fn allowed(allowed: Option<&Vec<String>>, u: &PendingUpdate) -> bool {
+        if u.raw {
+            return true;
+        }
+        match allowed {
+            Some(list) if !list.is_empty() => list.iter().any(|k| k == &u.kind),
+            _ => !matches!(
+                u.kind.as_str(),
+                "chat_member" | "message_reaction" | "message_reaction_count"
+            ),
+        }
+    }
+}
