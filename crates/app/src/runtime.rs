@@ -1,0 +1,349 @@
+//! The running bot: three loops over the domain's ports.
+//!
+//! ```text
+//! getUpdates ─▶ poller ─▶ inbox (stored, offset moved in the same transaction)
+//!                             │
+//!                             ▼
+//!                 handler: per chat in order, chats concurrently
+//!                 decode ─▶ SupportDesk::handle ─▶ one commit: state + outbox + "handled"
+//!                                                        │
+//!                                                        ▼
+//!                 sender: the head of each chat's queue, through the rate limiter
+//!                 Delivery::deliver ─▶ Telegram; results committed with "done"
+//! ```
+//! The offset Telegram sees moves only after the updates are stored, and an update is marked
+//! handled only together with its effects, so a crash at any point loses nothing; a restart
+//! resumes both queues.
+
+use crate::http::Vitals;
+use adapters_telegram::limiter::RateLimiter;
+use adapters_telegram::{UpdateSource, decode::decode};
+use chrono::Utc;
+use domain::ids::{ChatRef, GroupId, UpdateId};
+use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry};
+use domain::services::{Delivery, DeliveryError, SupportDesk};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+/// Signals the loops to stop.
+pub type Shutdown = watch::Receiver<bool>;
+
+async fn sleep_or_stop(stop: &mut Shutdown, d: Duration) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => false,
+        _ = stop.changed() => true,
+    }
+}
+
+fn stopping(stop: &Shutdown) -> bool {
+    *stop.borrow()
+}
+
+/// Long polling into the inbox.
+pub async fn poll_loop(
+    source: UpdateSource,
+    inbox: Arc<dyn Inbox>,
+    wake_handler: Arc<Notify>,
+    vitals: Arc<Vitals>,
+    mut stop: Shutdown,
+) {
+    let mut offset: Option<i64> = None;
+    let mut failures: u32 = 0;
+    while !stopping(&stop) {
+        if offset.is_none() {
+            match inbox.offset().await {
+                Ok(o) => offset = Some(o.unwrap_or(0)),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the update offset; retrying");
+                    if sleep_or_stop(&mut stop, backoff(failures)).await {
+                        break;
+                    }
+                    failures += 1;
+                    continue;
+                }
+            }
+        }
+        let polled = tokio::select! {
+            r = source.poll(offset.filter(|o| *o > 0), 100) => r,
+            _ = stop.changed() => break,
+        };
+        let batch = match polled {
+            Ok(b) => {
+                failures = 0;
+                b
+            }
+            Err(ChatError::RateLimited { retry_after }) => {
+                if sleep_or_stop(&mut stop, retry_after).await {
+                    break;
+                }
+                continue;
+            }
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, "getUpdates failed; backing off");
+                if sleep_or_stop(&mut stop, backoff(failures)).await {
+                    break;
+                }
+                continue;
+            }
+        };
+        if batch.is_empty() {
+            continue;
+        }
+        vitals.update_received();
+        let next = batch.iter().map(|u| u.update_id).max().unwrap_or(0) + 1;
+        let entries: Vec<InboxEntry> = batch
+            .into_iter()
+            .map(|u| InboxEntry {
+                update: UpdateId(u.update_id),
+                chat: u.chat_id,
+                payload: u.json,
+            })
+            .collect();
+        // Until this is stored the offset does not move, so Telegram resends the batch.
+        loop {
+            match inbox.store_batch(entries.clone(), next).await {
+                Ok(new) => {
+                    tracing::debug!(new, next, "updates stored");
+                    offset = Some(next);
+                    wake_handler.notify_one();
+                    break;
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, "cannot store updates; retrying");
+                    if sleep_or_stop(&mut stop, backoff(failures)).await {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+    tracing::info!("poller stopped");
+}
+
+fn backoff(failures: u32) -> Duration {
+    Duration::from_millis((250u64 << failures.min(7)).min(30_000))
+}
+
+/// Handles stored updates: each chat's in order, chats concurrently.
+pub async fn handle_loop(
+    desk: Arc<SupportDesk>,
+    inbox: Arc<dyn Inbox>,
+    group: GroupId,
+    wake: Arc<Notify>,
+    wake_sender: Arc<Notify>,
+    mut stop: Shutdown,
+) {
+    let mut failures = 0;
+    loop {
+        let entries = match inbox.unhandled(500).await {
+            Ok(e) => e,
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, "cannot read the inbox; retrying");
+                if sleep_or_stop(&mut stop, backoff(failures)).await {
+                    break;
+                }
+                continue;
+            }
+        };
+        if entries.is_empty() {
+            if stopping(&stop) {
+                break;
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        let mut by_chat: BTreeMap<i64, Vec<InboxEntry>> = BTreeMap::new();
+        for e in entries {
+            // Updates without a chat are independent of each other.
+            let key = e.chat.unwrap_or(i64::MIN + e.update.0);
+            by_chat.entry(key).or_default().push(e);
+        }
+        let mut tasks = JoinSet::new();
+        for (_, chat_entries) in by_chat {
+            let desk = desk.clone();
+            tasks.spawn(async move {
+                for e in chat_entries {
+                    let inbound = decode(&e.payload, group);
+                    if let Err(err) = desk.handle(e.update, inbound).await {
+                        // The rest of this chat waits for the next round, keeping its order.
+                        tracing::warn!(update = e.update.0, error = %err, "update not handled; will retry");
+                        return false;
+                    }
+                }
+                true
+            });
+        }
+        let mut all_ok = true;
+        while let Some(r) = tasks.join_next().await {
+            all_ok &= r.unwrap_or(false);
+        }
+        wake_sender.notify_one();
+        if all_ok {
+            failures = 0;
+        } else {
+            failures += 1;
+            if sleep_or_stop(&mut stop, backoff(failures)).await {
+                break;
+            }
+        }
+    }
+    tracing::info!("handler stopped");
+}
+
+/// Delivers the outbox: the head of each chat's queue, within Telegram's limits.
+pub async fn send_loop(
+    delivery: Arc<Delivery>,
+    outbox: Arc<dyn Outbox>,
+    limiter: Arc<RateLimiter>,
+    wake: Arc<Notify>,
+    mut stop: Shutdown,
+) {
+    let mut failures = 0;
+    let mut in_flight: JoinSet<()> = JoinSet::new();
+    let mut busy: std::collections::HashSet<Option<ChatRef>> = Default::default();
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Option<ChatRef>>();
+    loop {
+        while let Ok(dest) = done_rx.try_recv() {
+            busy.remove(&dest);
+        }
+        while in_flight.try_join_next().is_some() {}
+        if stopping(&stop) {
+            // Finish what is being sent; the rest stays queued for the next start.
+            while in_flight.join_next().await.is_some() {}
+            break;
+        }
+        let due = match outbox.due(Utc::now(), 200).await {
+            Ok(d) => d,
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, "cannot read the outbox; retrying");
+                if sleep_or_stop(&mut stop, backoff(failures)).await {
+                    continue;
+                }
+                continue;
+            }
+        };
+        failures = 0;
+        let mut started = 0;
+        for entry in due {
+            let dest = entry.destination;
+            // A chat with a send in flight keeps its order: its next entry waits.
+            if dest.is_some() && busy.contains(&dest) {
+                continue;
+            }
+            if dest.is_some() {
+                busy.insert(dest);
+            }
+            started += 1;
+            let (delivery, outbox, limiter, done) = (
+                delivery.clone(),
+                outbox.clone(),
+                limiter.clone(),
+                done_tx.clone(),
+            );
+            in_flight.spawn(async move {
+                deliver_one(&delivery, outbox.as_ref(), &limiter, entry).await;
+                let _ = done.send(dest);
+            });
+        }
+        if started == 0 {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+                Some(dest) = done_rx.recv() => { busy.remove(&dest); }
+                _ = stop.changed() => {}
+            }
+        } else {
+            // Let started sends progress before looking again.
+            tokio::select! {
+                Some(dest) = done_rx.recv() => { busy.remove(&dest); }
+                _ = wake.notified() => {}
+                _ = stop.changed() => {}
+            }
+        }
+    }
+    tracing::info!("sender stopped");
+}
+
+async fn deliver_one(
+    delivery: &Delivery,
+    outbox: &dyn Outbox,
+    limiter: &RateLimiter,
+    entry: OutboxEntry,
+) {
+    let chat = entry.destination.map(ChatRef::chat_id);
+    limiter.acquire(chat).await;
+    let result = delivery.deliver(&entry).await;
+    let now = Utc::now();
+    let postpone =
+        |d: Duration| now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(60));
+    let outcome = match result {
+        Ok(()) => return,
+        Err(DeliveryError::RetryAfter(d)) => {
+            limiter.penalize(chat, d, tokio::time::Instant::now());
+            tracing::info!(
+                outbox = entry.id.get(),
+                retry_after = d.as_secs(),
+                "rate limited by Telegram"
+            );
+            outbox
+                .postpone(
+                    entry.id,
+                    postpone(d),
+                    format!("retry after {}s", d.as_secs()),
+                )
+                .await
+        }
+        Err(DeliveryError::Transient(e)) => {
+            let wait = backoff(entry.attempts + 1);
+            tracing::warn!(outbox = entry.id.get(), attempts = entry.attempts + 1, error = %e, "send failed; will retry");
+            outbox.postpone(entry.id, postpone(wait), e).await
+        }
+        Err(DeliveryError::Store(e)) => {
+            tracing::warn!(outbox = entry.id.get(), error = %e, "store failed during delivery; will retry");
+            outbox
+                .postpone(
+                    entry.id,
+                    postpone(backoff(entry.attempts + 1)),
+                    e.to_string(),
+                )
+                .await
+        }
+        Err(DeliveryError::Permanent(e)) => {
+            tracing::error!(outbox = entry.id.get(), error = %e, action = ?entry.action, "Telegram refused; giving up");
+            outbox.give_up(entry.id, e).await
+        }
+    };
+    if let Err(e) = outcome {
+        tracing::warn!(outbox = entry.id.get(), error = %e, "cannot record the send outcome");
+    }
+}
+
+/// Ends expired link flows once a `every`.
+pub async fn expiry_loop(
+    desk: Arc<SupportDesk>,
+    every: Duration,
+    wake_sender: Arc<Notify>,
+    mut stop: Shutdown,
+) {
+    while !sleep_or_stop(&mut stop, every).await {
+        match desk.expire_links().await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(expired = n, "link flows expired");
+                wake_sender.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot expire link flows"),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! Builds the bot from its settings: database, adapters, use cases, loops.
+
+use crate::config::{LogFormat, Settings};
+use crate::http::{self, HttpState, Vitals, Webhook, webhook_path};
+use crate::link_log::FileLinkLog;
+use crate::runtime;
+use adapters_enote::{EnoteConfig, EnoteDirectory, NotConfiguredDirectory};
+use adapters_mysql::{Database, SqlStore};
+use adapters_telegram::limiter::RateLimiter;
+use adapters_telegram::{BotAdmin, TelegramGateway, UpdateSource};
+use anyhow::Context;
+use domain::command::{CLIENT_COMMANDS, STAFF_COMMANDS};
+use domain::ports::{ChatError, ChatGateway, CommandScope, PracticeDirectory, SystemClock};
+use domain::services::{Delivery, DeskPorts, DeskSettings, SupportDesk};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+/// Telegram's long-polling wait.
+const POLL_TIMEOUT_SECS: u32 = 25;
+
+/// Sets up logging once: JSON lines or human-readable, level from `RUST_LOG` (default info).
+pub fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(true);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Pretty => builder.try_init(),
+    };
+}
+
+/// Connects to the database and applies the migrations.
+pub async fn migrate(settings: &Settings) -> anyhow::Result<Database> {
+    let db = Database::connect(settings.database_url.expose())
+        .await
+        .context("cannot open the database")?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+fn directory(settings: &Settings) -> anyhow::Result<Arc<dyn PracticeDirectory>> {
+    let e = &settings.enote;
+    let parts = EnoteConfig::from_parts(
+        e.odata_url.clone(),
+        e.odata_user.clone(),
+        e.odata_pass.as_ref().map(|s| s.expose().to_owned()),
+        e.api_url.clone(),
+        e.api_key.as_ref().map(|s| s.expose().to_owned()),
+    );
+    match parts {
+        None => {
+            tracing::warn!(
+                "Enote is not configured (no ENOTE_* settings): Enote commands will say so"
+            );
+            Ok(Arc::new(NotConfiguredDirectory))
+        }
+        Some(config) => {
+            let mut config = config.context("Enote settings are incomplete")?;
+            config.timeout = e.timeout;
+            Ok(Arc::new(
+                EnoteDirectory::new(config).context("cannot set up the Enote client")?,
+            ))
+        }
+    }
+}
+
+/// A started bot.
+pub struct Running {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    listen_addr: SocketAddr,
+}
+
+impl Running {
+    /// Where `/healthz` (and the webhook) listen; useful when `LISTEN_ADDR` asked for port 0.
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen_addr
+    }
+
+    /// Stops taking updates, lets in-flight work finish, and waits for every loop to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = t.await;
+        }
+    }
+}
+
+/// Starts the bot: migrates, opens the listener, and spawns the loops. Telegram being
+/// unreachable at start-up is not fatal (the loops retry); a token Telegram rejects is.
+pub async fn start(settings: Settings) -> anyhow::Result<Running> {
+    let group = settings.support_group;
+    let db = migrate(&settings).await?;
+    let store = Arc::new(SqlStore::new(db, group));
+    let directory = directory(&settings)?;
+    let link_log = Arc::new(
+        FileLinkLog::new(&settings.log_dir)
+            .with_context(|| format!("cannot create LOG_DIR {}", settings.log_dir.display()))?,
+    );
+    let clock = Arc::new(SystemClock);
+    let listener = TcpListener::bind(settings.listen_addr)
+        .await
+        .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
+    let listen_addr = listener.local_addr()?;
+
+    let token = settings.bot_token.expose();
+    let base = settings.telegram_api_url.as_str();
+    let poll_bot = adapters_telegram::bot(
+        base,
+        token,
+        Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 15),
+    );
+    let send_bot = adapters_telegram::bot(base, token, Duration::from_secs(30));
+    let admin = BotAdmin::new(send_bot.clone());
+    match admin.me().await {
+        Ok(me) => {
+            tracing::info!(bot_id = me.id, username = ?me.username, "Telegram accepts the token")
+        }
+        Err(ChatError::Permanent(e)) if e.contains("Unauthorized") || e.contains("Not Found") => {
+            anyhow::bail!("BOT_TOKEN is rejected by Telegram ({e})")
+        }
+        Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
+    }
+    let gateway = Arc::new(TelegramGateway::new(send_bot, group));
+
+    let mut desk_settings = DeskSettings::new(group);
+    desk_settings.bot_username = settings.bot_username.clone();
+    desk_settings.note_prefix = settings.note_prefix.clone();
+    desk_settings.link_ttl = chrono::Duration::from_std(settings.link_ttl)?;
+    desk_settings.phone_prompt_interval =
+        chrono::Duration::from_std(settings.phone_prompt_interval)?;
+    let desk = Arc::new(SupportDesk::new(
+        DeskPorts {
+            clients: store.clone(),
+            tickets: store.clone(),
+            messages: store.clone(),
+            links: store.clone(),
+            store: store.clone(),
+            directory,
+            link_log,
+            clock: clock.clone(),
+        },
+        desk_settings,
+    ));
+    let delivery = Arc::new(Delivery::new(
+        gateway.clone(),
+        store.clone(),
+        store.clone(),
+        clock,
+        group,
+    ));
+    let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let wake_handler = Arc::new(Notify::new());
+    let wake_sender = Arc::new(Notify::new());
+    let vitals = Arc::new(Vitals::default());
+    let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
+        (Some(url), Some(secret)) => Some((
+            url.clone(),
+            Webhook {
+                path: webhook_path(url),
+                secret: secret.expose().to_owned(),
+            },
+        )),
+        _ => None,
+    };
+    let http_state = HttpState {
+        inbox: store.clone(),
+        outbox: store.clone(),
+        vitals: vitals.clone(),
+        wake_handler: wake_handler.clone(),
+        mode: if webhook.is_some() {
+            "webhook"
+        } else {
+            "polling"
+        },
+        secret: webhook.as_ref().map(|(_, w)| w.secret.clone()),
+    };
+    let router = http::router(http_state, webhook.as_ref().map(|(_, w)| w));
+
+    let mut tasks = vec![
+        tokio::spawn(http::serve(listener, router, stop_rx.clone())),
+        tokio::spawn(register_with_telegram(
+            admin,
+            gateway.clone(),
+            webhook.map(|(url, w)| (url, w.secret)),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(runtime::handle_loop(
+            desk.clone(),
+            store.clone(),
+            group,
+            wake_handler.clone(),
+            wake_sender.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(runtime::send_loop(
+            delivery,
+            store.clone(),
+            limiter,
+            wake_sender.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(runtime::expiry_loop(
+            desk,
+            Duration::from_secs(30),
+            wake_sender,
+            stop_rx.clone(),
+        )),
+    ];
+    if settings.webhook_url.is_none() {
+        tasks.push(tokio::spawn(runtime::poll_loop(
+            UpdateSource::new(poll_bot, POLL_TIMEOUT_SECS),
+            store,
+            wake_handler,
+            vitals,
+            stop_rx,
+        )));
+    }
+    tracing::info!(
+        group = group.get(),
+        sqlite = settings.is_sqlite(),
+        %listen_addr,
+        mode = if settings.webhook_url.is_some() { "webhook" } else { "polling" },
+        "bot started"
+    );
+    Ok(Running {
+        stop: stop_tx,
+        tasks,
+        listen_addr,
+    })
+}
+
+/// Tells Telegram how updates reach the bot and registers the command menus, retrying until
+/// Telegram answers (it may be unreachable at start-up).
+async fn register_with_telegram(
+    admin: BotAdmin,
+    gateway: Arc<TelegramGateway>,
+    webhook: Option<(String, String)>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut failures = 0u32;
+    let mut hook_done = false;
+    let mut menus_done = false;
+    while !(hook_done && menus_done) {
+        if !hook_done {
+            let result = match &webhook {
+                Some((url, secret)) => admin.set_webhook(url, secret).await,
+                // A webhook left by an earlier run would make getUpdates answer 409.
+                None => admin.delete_webhook().await,
+            };
+            match result {
+                Ok(()) => hook_done = true,
+                Err(e) => tracing::warn!(error = %e, "cannot set up the update delivery; retrying"),
+            }
+        }
+        if !menus_done {
+            let mut ok = true;
+            for (scope, commands) in [
+                (CommandScope::Staff, STAFF_COMMANDS),
+                (CommandScope::Clients, CLIENT_COMMANDS),
+            ] {
+                if let Err(e) = gateway.set_commands(scope, commands).await {
+                    tracing::warn!(error = %e, ?scope, "cannot register the command menu; retrying");
+                    ok = false;
+                }
+            }
+            menus_done = ok;
+        }
+        if hook_done && menus_done {
+            break;
+        }
+        failures += 1;
+        let wait = Duration::from_secs((2u64 << failures.min(6)).min(120));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
