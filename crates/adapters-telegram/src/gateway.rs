@@ -1,6 +1,7 @@
 //! The domain's chat gateway over the Bot API.
 
 use crate::errors::map_error;
+use crate::limiter::RateLimiter;
 use crate::split::{MAX_TEXT_UNITS, split_html};
 use async_trait::async_trait;
 use domain::ids::{ChatRef, GroupId, MessageId, ThreadId};
@@ -20,22 +21,55 @@ use frankenstein::types::{
     InlineKeyboardMarkup, KeyboardButton, LinkPreviewOptions, ReplyKeyboardMarkup,
     ReplyKeyboardRemove, ReplyMarkup, ReplyParameters,
 };
+use std::sync::Arc;
 
 /// Telegram, for one bot and one support group.
 #[derive(Clone)]
 pub struct TelegramGateway {
     bot: Bot,
     group: GroupId,
+    limiter: Option<Arc<RateLimiter>>,
 }
 
 impl TelegramGateway {
-    /// A gateway for `bot` acting in `group`.
+    /// A gateway for `bot` acting in `group`, sending as fast as it is asked to.
     pub fn new(bot: Bot, group: GroupId) -> Self {
-        Self { bot, group }
+        Self {
+            bot,
+            group,
+            limiter: None,
+        }
+    }
+
+    /// The same gateway, keeping every API call within `limiter`'s limits. The limiter sits
+    /// here, at the single HTTP call, because one domain action may take several calls (a new
+    /// client's first message: create the topic, post the card, copy the message).
+    pub fn with_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     fn group_chat(&self) -> ChatId {
         ChatId::Integer(self.group.get())
+    }
+
+    /// Runs one API call that counts against `chat`'s limits (`None`: the bot's overall limit
+    /// only), and remembers a `retry_after` Telegram announces for that chat.
+    async fn call<T>(
+        &self,
+        chat: Option<i64>,
+        request: impl Future<Output = Result<T, frankenstein::Error>>,
+    ) -> Result<T, ChatError> {
+        if let Some(limiter) = &self.limiter {
+            limiter.acquire(chat).await;
+        }
+        let result = request.await.map_err(|e| map_error(&e));
+        if let (Err(ChatError::RateLimited { retry_after }), Some(limiter)) =
+            (&result, &self.limiter)
+        {
+            limiter.penalize(chat, *retry_after, tokio::time::Instant::now());
+        }
+        result
     }
 }
 
@@ -126,10 +160,8 @@ impl ChatGateway for TelegramGateway {
                 })
                 .build();
             let sent = self
-                .bot
-                .send_message(&params)
-                .await
-                .map_err(|e| map_error(&e))?;
+                .call(Some(to.chat_id()), self.bot.send_message(&params))
+                .await?;
             first.get_or_insert(sent.result.message_id);
         }
         let id = first.unwrap_or_default();
@@ -152,10 +184,8 @@ impl ChatGateway for TelegramGateway {
             .maybe_reply_parameters(reply(reply_to))
             .build();
         let copied = self
-            .bot
-            .copy_message(&params)
-            .await
-            .map_err(|e| map_error(&e))?;
+            .call(Some(to.chat_id()), self.bot.copy_message(&params))
+            .await?;
         MessageId::new(i64::from(copied.result.message_id))
             .map_err(|e| ChatError::Permanent(e.to_string()))
     }
@@ -178,11 +208,9 @@ impl ChatGateway for TelegramGateway {
             .link_preview_options(no_preview())
             .maybe_reply_markup(keyboard)
             .build();
-        self.bot
-            .edit_message_text(&params)
+        self.call(Some(chat.chat_id()), self.bot.edit_message_text(&params))
             .await
             .map(|_| ())
-            .map_err(|e| map_error(&e))
     }
 
     async fn edit_copy(
@@ -199,16 +227,20 @@ impl ChatGateway for TelegramGateway {
                 .message_id(message.get())
                 .caption(text.chars().take(1024).collect::<String>())
                 .build();
-            self.bot.edit_message_caption(&params).await.map(|_| ())
+            self.call(Some(chat.chat_id()), self.bot.edit_message_caption(&params))
+                .await
+                .map(|_| ())
         } else {
             let params = EditMessageTextParams::builder()
                 .chat_id(chat_id(chat))
                 .message_id(message.get())
                 .text(text.chars().take(MAX_TEXT_UNITS).collect::<String>())
                 .build();
-            self.bot.edit_message_text(&params).await.map(|_| ())
+            self.call(Some(chat.chat_id()), self.bot.edit_message_text(&params))
+                .await
+                .map(|_| ())
         };
-        result.map_err(|e| map_error(&e))
+        result
     }
 
     async fn create_topic(&self, name: &Label) -> Result<ThreadId, ChatError> {
@@ -217,10 +249,8 @@ impl ChatGateway for TelegramGateway {
             .name(name.as_str())
             .build();
         let topic = self
-            .bot
-            .create_forum_topic(&params)
-            .await
-            .map_err(|e| map_error(&e))?;
+            .call(Some(self.group.get()), self.bot.create_forum_topic(&params))
+            .await?;
         ThreadId::new(i64::from(topic.result.message_thread_id))
             .map_err(|e| ChatError::Permanent(e.to_string()))
     }
@@ -231,11 +261,9 @@ impl ChatGateway for TelegramGateway {
             .message_thread_id(thread.get())
             .name(name.as_str())
             .build();
-        self.bot
-            .edit_forum_topic(&params)
+        self.call(Some(self.group.get()), self.bot.edit_forum_topic(&params))
             .await
             .map(|_| ())
-            .map_err(|e| map_error(&e))
     }
 
     async fn reopen_topic(&self, thread: ThreadId) -> Result<(), ChatError> {
@@ -244,10 +272,8 @@ impl ChatGateway for TelegramGateway {
             .message_thread_id(thread.get())
             .build();
         match self
-            .bot
-            .reopen_forum_topic(&params)
+            .call(Some(self.group.get()), self.bot.reopen_forum_topic(&params))
             .await
-            .map_err(|e| map_error(&e))
         {
             // Someone reopened it meanwhile: what we wanted.
             Ok(_) | Err(ChatError::NotModified) => Ok(()),
@@ -260,11 +286,10 @@ impl ChatGateway for TelegramGateway {
             .callback_query_id(callback_id)
             .text(text)
             .build();
-        self.bot
-            .answer_callback_query(&params)
+        // Not a message: only the bot's overall limit applies.
+        self.call(None, self.bot.answer_callback_query(&params))
             .await
             .map(|_| ())
-            .map_err(|e| map_error(&e))
     }
 
     async fn set_commands(
@@ -289,10 +314,8 @@ impl ChatGateway for TelegramGateway {
             )
             .scope(scope)
             .build();
-        self.bot
-            .set_my_commands(&params)
+        self.call(None, self.bot.set_my_commands(&params))
             .await
             .map(|_| ())
-            .map_err(|e| map_error(&e))
     }
 }

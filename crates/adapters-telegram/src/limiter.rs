@@ -36,7 +36,12 @@ struct Window {
 
 impl Window {
     /// When a slot is free in a window of `len` holding `max`: now, or the instant one frees.
+    ///
+    /// A slot is held a sixtieth longer than the window (1 s a minute, 17 ms a second): the
+    /// instant we take it is not the instant Telegram counts the request, and a request that
+    /// lands a millisecond early costs a `retry_after`.
     fn free_at(&mut self, now: Instant, max: u32, len: Duration) -> Instant {
+        let len = len + len / 60;
         while self.taken.front().is_some_and(|t| *t + len <= now) {
             self.taken.pop_front();
         }
@@ -158,8 +163,8 @@ mod tests {
         let next = l.try_acquire(Some(GROUP), at).unwrap_err();
         assert_eq!(
             next,
-            t0 + Duration::from_secs(60),
-            "the 21st waits for the first slot to free"
+            t0 + Duration::from_secs(61),
+            "the 21st waits for the first slot to free, with a second's margin"
         );
         l.try_acquire(Some(GROUP), next).unwrap();
     }
@@ -169,9 +174,10 @@ mod tests {
         let l = RateLimiter::new(Limits::default());
         let t0 = Instant::now();
         l.try_acquire(Some(5), t0).unwrap();
-        assert_eq!(l.try_acquire(Some(5), t0), Err(t0 + Duration::from_secs(1)));
+        let next = t0 + Duration::from_secs(1) + Duration::from_secs(1) / 60;
+        assert_eq!(l.try_acquire(Some(5), t0), Err(next));
         l.try_acquire(Some(6), t0).unwrap();
-        l.try_acquire(Some(5), t0 + Duration::from_secs(1)).unwrap();
+        l.try_acquire(Some(5), next).unwrap();
     }
 
     #[test]
@@ -183,7 +189,7 @@ mod tests {
         }
         assert_eq!(
             l.try_acquire(Some(31), t0),
-            Err(t0 + Duration::from_secs(1))
+            Err(t0 + Duration::from_secs(1) + Duration::from_secs(1) / 60)
         );
     }
 

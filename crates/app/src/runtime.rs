@@ -8,7 +8,7 @@
 //!                 decode ─▶ SupportDesk::handle ─▶ one commit: state + outbox + "handled"
 //!                                                        │
 //!                                                        ▼
-//!                 sender: the head of each chat's queue, through the rate limiter
+//!                 sender: the head of each chat's queue; the gateway keeps Telegram's limits
 //!                 Delivery::deliver ─▶ Telegram; results committed with "done"
 //! ```
 //! The offset Telegram sees moves only after the updates are stored, and an update is marked
@@ -16,13 +16,12 @@
 //! resumes both queues.
 
 use crate::http::Vitals;
-use adapters_telegram::limiter::RateLimiter;
 use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
-use domain::ids::{ChatRef, GroupId, UpdateId};
+use domain::ids::{ChatRef, GroupId, OutboxId, UpdateId};
 use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry};
 use domain::services::{Delivery, DeliveryError, SupportDesk};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -204,17 +203,20 @@ pub async fn handle_loop(
 pub async fn send_loop(
     delivery: Arc<Delivery>,
     outbox: Arc<dyn Outbox>,
-    limiter: Arc<RateLimiter>,
     wake: Arc<Notify>,
     mut stop: Shutdown,
 ) {
     let mut failures = 0;
     let mut in_flight: JoinSet<()> = JoinSet::new();
-    let mut busy: std::collections::HashSet<Option<ChatRef>> = Default::default();
-    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Option<ChatRef>>();
+    // Chats with a send in flight (their next entry waits, keeping the order), and the entries
+    // in flight (an entry without a chat, e.g. a button answer, must not start twice).
+    let mut busy_chats: HashSet<ChatRef> = HashSet::new();
+    let mut busy_entries: HashSet<OutboxId> = HashSet::new();
+    let (done_tx, mut done_rx) =
+        tokio::sync::mpsc::unbounded_channel::<(OutboxId, Option<ChatRef>)>();
     loop {
-        while let Ok(dest) = done_rx.try_recv() {
-            busy.remove(&dest);
+        while let Ok(done) = done_rx.try_recv() {
+            release(done, &mut busy_chats, &mut busy_entries);
         }
         while in_flight.try_join_next().is_some() {}
         if stopping(&stop) {
@@ -236,37 +238,32 @@ pub async fn send_loop(
         failures = 0;
         let mut started = 0;
         for entry in due {
-            let dest = entry.destination;
-            // A chat with a send in flight keeps its order: its next entry waits.
-            if dest.is_some() && busy.contains(&dest) {
+            let (id, dest) = (entry.id, entry.destination);
+            if busy_entries.contains(&id) || dest.is_some_and(|d| busy_chats.contains(&d)) {
                 continue;
             }
-            if dest.is_some() {
-                busy.insert(dest);
+            busy_entries.insert(id);
+            if let Some(d) = dest {
+                busy_chats.insert(d);
             }
             started += 1;
-            let (delivery, outbox, limiter, done) = (
-                delivery.clone(),
-                outbox.clone(),
-                limiter.clone(),
-                done_tx.clone(),
-            );
+            let (delivery, outbox, done) = (delivery.clone(), outbox.clone(), done_tx.clone());
             in_flight.spawn(async move {
-                deliver_one(&delivery, outbox.as_ref(), &limiter, entry).await;
-                let _ = done.send(dest);
+                deliver_one(&delivery, outbox.as_ref(), entry).await;
+                let _ = done.send((id, dest));
             });
         }
         if started == 0 {
             tokio::select! {
                 _ = wake.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                Some(dest) = done_rx.recv() => { busy.remove(&dest); }
+                Some(done) = done_rx.recv() => release(done, &mut busy_chats, &mut busy_entries),
                 _ = stop.changed() => {}
             }
         } else {
             // Let started sends progress before looking again.
             tokio::select! {
-                Some(dest) = done_rx.recv() => { busy.remove(&dest); }
+                Some(done) = done_rx.recv() => release(done, &mut busy_chats, &mut busy_entries),
                 _ = wake.notified() => {}
                 _ = stop.changed() => {}
             }
@@ -275,14 +272,20 @@ pub async fn send_loop(
     tracing::info!("sender stopped");
 }
 
-async fn deliver_one(
-    delivery: &Delivery,
-    outbox: &dyn Outbox,
-    limiter: &RateLimiter,
-    entry: OutboxEntry,
+/// A finished send frees its entry and its chat.
+fn release(
+    (id, dest): (OutboxId, Option<ChatRef>),
+    chats: &mut HashSet<ChatRef>,
+    entries: &mut HashSet<OutboxId>,
 ) {
-    let chat = entry.destination.map(ChatRef::chat_id);
-    limiter.acquire(chat).await;
+    entries.remove(&id);
+    if let Some(d) = dest {
+        chats.remove(&d);
+    }
+}
+
+async fn deliver_one(delivery: &Delivery, outbox: &dyn Outbox, entry: OutboxEntry) {
+    // The gateway waits for Telegram's limits call by call; here only the outcome is kept.
     let result = delivery.deliver(&entry).await;
     let now = Utc::now();
     let postpone =
@@ -290,7 +293,6 @@ async fn deliver_one(
     let outcome = match result {
         Ok(()) => return,
         Err(DeliveryError::RetryAfter(d)) => {
-            limiter.penalize(chat, d, tokio::time::Instant::now());
             tracing::info!(
                 outbox = entry.id.get(),
                 retry_after = d.as_secs(),

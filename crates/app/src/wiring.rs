@@ -127,7 +127,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         }
         Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
     }
-    let gateway = Arc::new(TelegramGateway::new(send_bot, group));
+    let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
+    let gateway = Arc::new(TelegramGateway::new(send_bot, group).with_limiter(limiter));
 
     let mut desk_settings = DeskSettings::new(group);
     desk_settings.bot_username = settings.bot_username.clone();
@@ -155,7 +156,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         clock,
         group,
     ));
-    let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let wake_handler = Arc::new(Notify::new());
@@ -204,7 +204,6 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tokio::spawn(runtime::send_loop(
             delivery,
             store.clone(),
-            limiter,
             wake_sender.clone(),
             stop_rx.clone(),
         )),

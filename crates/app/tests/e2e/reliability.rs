@@ -1,0 +1,310 @@
+//! "Nothing lost, nothing duplicated" (SPEC §11) under what really happens: the bot killed
+//! mid-burst, Telegram's rate limits, injected 5xx/429 answers — on SQLite and MariaDB.
+
+use crate::harness::{Backend, Bench, PROMPT, client, copies, kill_hard, staff, terminate};
+use adapters_telegram::fake::{FakeConfig, Faults, Limits, State, TgUser};
+use std::time::Duration;
+
+/// Sends `per_client` texts from each client, interleaved (a1 b1 c1 a2 …), and returns the
+/// message ids per client in the order sent.
+fn burst(bench: &Bench, clients: &[TgUser], per_client: usize) -> Vec<Vec<i32>> {
+    let mut sent = vec![Vec::new(); clients.len()];
+    for i in 1..=per_client {
+        for (c, user) in clients.iter().enumerate() {
+            let m = bench
+                .tg
+                .client_text(user, &format!("{} #{i}", user.first_name));
+            sent[c].push(m.message_id);
+        }
+    }
+    sent
+}
+
+fn delivered(s: &State, clients: &[TgUser], sent: &[Vec<i32>]) -> usize {
+    clients
+        .iter()
+        .zip(sent)
+        .map(|(u, ids)| {
+            ids.iter()
+                .filter(|m| !copies(s, u.id as i64, **m).is_empty())
+                .count()
+        })
+        .sum()
+}
+
+/// What the group shows of a client's messages: their sources in topic order, and the topics.
+fn relayed_sources(bench: &Bench, user: &TgUser) -> (Vec<i32>, Vec<Option<i32>>) {
+    bench.tg.read(|s| {
+        let mut in_group: Vec<(i32, i32, Option<i32>)> = s
+            .messages(s.group_id())
+            .iter()
+            .filter_map(|m| match m.copied_from {
+                Some((chat, src)) if chat == user.id as i64 => {
+                    Some((m.message_id, src, m.thread_id))
+                }
+                _ => None,
+            })
+            .collect();
+        in_group.sort_unstable();
+        let mut threads: Vec<Option<i32>> = in_group.iter().map(|(_, _, t)| *t).collect();
+        threads.dedup();
+        (
+            in_group.into_iter().map(|(_, src, _)| src).collect(),
+            threads,
+        )
+    })
+}
+
+/// Every message arrived, in order; returns how many arrived twice. A repeat can only be the
+/// send whose answer was lost when the bot died, so it sits right after its original.
+fn assert_in_order_without_loss(sources: &[i32], sent: &[i32], who: &str) -> usize {
+    let mut deduped = sources.to_vec();
+    deduped.dedup();
+    assert_eq!(deduped, sent, "{who}: every message, in order");
+    sources.len() - deduped.len()
+}
+
+async fn kill_mid_burst_and_restart(backend: Backend) {
+    let Some(bench) = Bench::with(FakeConfig::default(), backend).await else {
+        eprintln!("e2e[mariadb] kill_mid_burst: SKIPPED (TEST_MYSQL_URL is not set)");
+        return;
+    };
+    // Slow Telegram down so the burst is still in flight when the bot dies.
+    bench.tg.set_delay(Duration::from_millis(15));
+    let clients = [
+        client(8_100_000_001, "Аліна", None),
+        client(8_100_000_002, "Богдан", None),
+        client(8_100_000_003, "Віра", None),
+    ];
+    let mut bot = bench.spawn();
+    let sent = burst(&bench, &clients, 15);
+    let total = 45;
+    bench
+        .wait("part of the burst relayed", |s| {
+            delivered(s, &clients, &sent) >= 12
+        })
+        .await;
+    kill_hard(&mut bot);
+    let before_restart = bench.tg.read(|s| delivered(s, &clients, &sent));
+    assert!(
+        before_restart < total,
+        "the kill must land mid-burst (all {total} were already relayed)"
+    );
+
+    let mut bot = bench.spawn();
+    assert!(
+        bench
+            .tg
+            .wait_until(PROMPT * 2, |s| delivered(s, &clients, &sent) == total)
+            .await,
+        "after the restart every message is relayed"
+    );
+    // Let a wrongly repeated send show up before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut repeats = 0;
+    for (user, ids) in clients.iter().zip(&sent) {
+        let (sources, threads) = relayed_sources(&bench, user);
+        repeats += assert_in_order_without_loss(&sources, ids, &user.first_name);
+        assert_eq!(threads.len(), 1, "{}: one topic", user.first_name);
+    }
+    // The group is one destination with at most one send in flight: at most one send can
+    // have lost its answer when the bot died.
+    assert!(repeats <= 1, "{repeats} messages relayed twice");
+    eprintln!(
+        "e2e[{backend:?}] kill_mid_burst: {before_restart}/{total} relayed before SIGKILL, \
+         {repeats} repeated after restart"
+    );
+    let status = terminate(&mut bot);
+    assert!(
+        status.success(),
+        "SIGTERM stops the bot cleanly: {status:?}"
+    );
+}
+
+#[tokio::test]
+async fn killed_mid_burst_and_restarted_every_message_arrives_once_in_order_sqlite() {
+    kill_mid_burst_and_restart(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn killed_mid_burst_and_restarted_every_message_arrives_once_in_order_mariadb() {
+    kill_mid_burst_and_restart(Backend::MariaDb).await;
+}
+
+#[tokio::test]
+async fn sigterm_mid_burst_drains_exits_zero_and_the_rest_follows_on_restart() {
+    let bench = Bench::new().await;
+    bench.tg.set_delay(Duration::from_millis(15));
+    let clients = [
+        client(8_200_000_001, "Гліб", None),
+        client(8_200_000_002, "Дарина", None),
+    ];
+    let mut bot = bench.spawn();
+    let sent = burst(&bench, &clients, 12);
+    bench
+        .wait("part of the burst relayed", |s| {
+            delivered(s, &clients, &sent) >= 6
+        })
+        .await;
+    let status = terminate(&mut bot);
+    assert!(status.success(), "graceful stop exits 0: {status:?}");
+    let mut bot = bench.spawn();
+    bench
+        .wait("everything relayed after the restart", |s| {
+            delivered(s, &clients, &sent) == 24
+        })
+        .await;
+    for (user, ids) in clients.iter().zip(&sent) {
+        let (sources, _) = relayed_sources(&bench, user);
+        assert_eq!(
+            &sources, ids,
+            "{}: a graceful stop repeats nothing",
+            user.first_name
+        );
+    }
+    assert!(terminate(&mut bot).success());
+}
+
+#[tokio::test]
+async fn over_the_group_limit_retry_after_is_honoured_and_nothing_is_lost() {
+    let config = FakeConfig {
+        limits: Limits::telegram(),
+        ..FakeConfig::default()
+    };
+    let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();
+    // The bot believes the group allows far more than Telegram does: it will hit 429s and
+    // must wait each retry_after out.
+    bench.set("TELEGRAM_RATE_PER_GROUP", "600");
+    bench.set("TELEGRAM_RATE_PER_CHAT", "1");
+    bench.set("TELEGRAM_RATE_GLOBAL", "30");
+    let bot = bench.start().await;
+    let clients = [
+        client(8_300_000_001, "Євген", None),
+        client(8_300_000_002, "Жанна", None),
+    ];
+    let sent = burst(&bench, &clients, 10);
+    assert!(
+        bench
+            .tg
+            .wait_until(Duration::from_secs(100), |s| delivered(s, &clients, &sent)
+                == 20)
+            .await,
+        "every message relayed despite the limit"
+    );
+    assert!(
+        bench.tg.rate_limited_count() >= 1,
+        "the group limit was hit"
+    );
+    assert_eq!(
+        bench.tg.violations(),
+        0,
+        "no send before retry_after ran out"
+    );
+    for (user, ids) in clients.iter().zip(&sent) {
+        let (sources, _) = relayed_sources(&bench, user);
+        assert_eq!(&sources, ids, "{}", user.first_name);
+    }
+    bot.shutdown().await;
+}
+
+#[tokio::test]
+async fn within_telegrams_limits_the_bot_provokes_no_429() {
+    let config = FakeConfig {
+        limits: Limits::telegram(),
+        ..FakeConfig::default()
+    };
+    let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();
+    for key in [
+        "TELEGRAM_RATE_PER_GROUP",
+        "TELEGRAM_RATE_PER_CHAT",
+        "TELEGRAM_RATE_GLOBAL",
+    ] {
+        // Back to the built-in defaults: Telegram's published limits.
+        bench.set(key, "");
+    }
+    let bot = bench.start().await;
+    let clients = [
+        client(8_400_000_001, "Зоя", None),
+        client(8_400_000_002, "Ігор", None),
+    ];
+    // 2 topics + 2 cards + 20 copies: more than the 20 a minute the group allows.
+    let sent = burst(&bench, &clients, 10);
+    assert!(
+        bench
+            .tg
+            .wait_until(Duration::from_secs(100), |s| delivered(s, &clients, &sent)
+                == 20)
+            .await,
+        "every message relayed"
+    );
+    assert_eq!(bench.tg.rate_limited_count(), 0, "the bot paces itself");
+    assert_eq!(bench.tg.violations(), 0);
+    bot.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_ten_percent_5xx_and_429_injected_nothing_is_lost() {
+    let config = FakeConfig {
+        faults: Faults {
+            seed: 7,
+            internal_error: 0.04,
+            bad_gateway_html: 0.03,
+            too_many_requests: 0.03,
+            too_many_requests_retry_after: 1,
+            ..Faults::default()
+        },
+        ..FakeConfig::default()
+    };
+    let bench = Bench::with(config, Backend::Sqlite).await.unwrap();
+    let bot = bench.start().await;
+    let clients = [
+        client(8_500_000_001, "Кирило", None),
+        client(8_500_000_002, "Лариса", None),
+        client(8_500_000_003, "Марко", None),
+    ];
+    let sent = burst(&bench, &clients, 10);
+    assert!(
+        bench
+            .tg
+            .wait_until(PROMPT * 2, |s| delivered(s, &clients, &sent) == 30)
+            .await,
+        "every client message relayed"
+    );
+    // And the other way: staff answers in each topic.
+    let doctor = staff(600, "Лікар");
+    let group = bench.tg.group_id();
+    let mut answers = Vec::new();
+    for user in &clients {
+        let (_, threads) = relayed_sources(&bench, user);
+        let thread = threads[0].expect("a topic");
+        for i in 1..=3 {
+            answers.push(
+                bench
+                    .tg
+                    .staff_text(&doctor, thread, &format!("Відповідь {i}"))
+                    .unwrap()
+                    .message_id,
+            );
+        }
+    }
+    assert!(
+        bench
+            .tg
+            .wait_until(PROMPT * 2, |s| answers
+                .iter()
+                .all(|a| copies(s, group, *a).len() == 1))
+            .await,
+        "every staff answer delivered once"
+    );
+    let faults = bench
+        .tg
+        .read(|s| s.calls().iter().filter(|c| c.fault.is_some()).count());
+    assert!(faults >= 3, "faults were injected ({faults})");
+    for (user, ids) in clients.iter().zip(&sent) {
+        let (sources, threads) = relayed_sources(&bench, user);
+        assert_eq!(&sources, ids, "{}: once each, in order", user.first_name);
+        assert_eq!(threads.len(), 1);
+    }
+    assert_eq!(bench.tg.violations(), 0);
+    bot.shutdown().await;
+}
