@@ -221,7 +221,7 @@ impl ChatGateway for TelegramGateway {
         caption: bool,
     ) -> Result<(), ChatError> {
         // Relayed content is sent without a parse mode: it is the person's own text.
-        let result = if caption {
+        if caption {
             let params = EditMessageCaptionParams::builder()
                 .chat_id(chat_id(chat))
                 .message_id(message.get())
@@ -239,8 +239,7 @@ impl ChatGateway for TelegramGateway {
             self.call(Some(chat.chat_id()), self.bot.edit_message_text(&params))
                 .await
                 .map(|_| ())
-        };
-        result
+        }
     }
 
     async fn create_topic(&self, name: &Label) -> Result<ThreadId, ChatError> {
