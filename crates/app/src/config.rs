@@ -299,6 +299,26 @@ impl Settings {
         if webhook_url.is_some() && webhook_secret.is_none() {
             return Err(ConfigError::Missing("WEBHOOK_SECRET"));
         }
+        if let Some(secret) = &webhook_secret {
+            // Telegram's own rule for `secret_token`; it refuses anything else at setWebhook.
+            let ok = (1..=256).contains(&secret.0.len())
+                && secret
+                    .0
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !ok {
+                return Err(invalid(
+                    "WEBHOOK_SECRET",
+                    "use 1-256 characters from A-Z, a-z, 0-9, _ and -",
+                ));
+            }
+        }
+        if let Some(url) = &webhook_url
+            && !url.starts_with("https://")
+            && !url.starts_with("http://")
+        {
+            return Err(invalid("WEBHOOK_URL", "must start with https://"));
+        }
 
         let rate = |name: &'static str, v: Option<String>, default: u32| match non_empty(v) {
             Some(s) => match s.parse::<u32>() {
@@ -491,6 +511,24 @@ mod tests {
     fn a_webhook_needs_its_secret() {
         let err = load(&[MIN[0], MIN[1], ("WEBHOOK_URL", "https://bot.example/tg")]).unwrap_err();
         assert_eq!(err, ConfigError::Missing("WEBHOOK_SECRET"));
+        let err = load(&[
+            MIN[0],
+            MIN[1],
+            ("WEBHOOK_URL", "https://bot.example/tg"),
+            ("WEBHOOK_SECRET", "секрет"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().starts_with("WEBHOOK_SECRET is invalid"),
+            "{err}"
+        );
+        let ok = load(&[
+            MIN[0],
+            MIN[1],
+            ("WEBHOOK_URL", "https://bot.example/tg"),
+            ("WEBHOOK_SECRET", "s3cret_Value-42"),
+        ]);
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -209,7 +209,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         )),
         tokio::spawn(runtime::expiry_loop(
             desk,
-            Duration::from_secs(30),
+            // Often enough that a flow ends visibly soon after LINK_TTL, even a short one.
+            (settings.link_ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(30)),
             wake_sender,
             stop_rx.clone(),
         )),

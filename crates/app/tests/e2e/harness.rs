@@ -123,17 +123,24 @@ impl Bench {
         app::start(self.settings()).await.expect("the bot starts")
     }
 
-    /// Starts the real binary with exactly these settings in its environment.
-    pub fn spawn(&self) -> Child {
-        let log = std::fs::File::create(self.dir.join(unique("bot")).with_extension("log"))
-            .expect("log file");
-        Command::new(env!("CARGO_BIN_EXE_parents-bot"))
-            .current_dir(&self.dir)
+    /// The real binary with exactly these settings as its environment, in the bench's
+    /// directory (so no stray `.env` or `config.toml` is read).
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_parents-bot"));
+        cmd.current_dir(&self.dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("RUST_LOG", "info")
             .envs(&self.env)
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Starts the real binary, its output going to a log file in the bench's directory.
+    pub fn spawn(&self) -> Child {
+        let log = std::fs::File::create(self.dir.join(unique("bot")).with_extension("log"))
+            .expect("log file");
+        self.command()
             .stdout(log.try_clone().expect("log file"))
             .stderr(log)
             .spawn()

@@ -3,5 +3,6 @@
 //! One test binary for the whole suite keeps link times down.
 
 mod harness;
+mod ops;
 mod relay;
 mod reliability;

@@ -121,17 +121,20 @@ async fn kill_mid_burst_and_restart(backend: Backend) {
     );
 }
 
-#[tokio::test]
+// Multi-threaded: the fake keeps serving the child bot while this test blocks on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_burst_and_restarted_every_message_arrives_once_in_order_sqlite() {
     kill_mid_burst_and_restart(Backend::Sqlite).await;
 }
 
-#[tokio::test]
+// Multi-threaded: the fake keeps serving the child bot while this test blocks on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_mid_burst_and_restarted_every_message_arrives_once_in_order_mariadb() {
     kill_mid_burst_and_restart(Backend::MariaDb).await;
 }
 
-#[tokio::test]
+// Multi-threaded: the fake keeps serving the child bot while this test blocks on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_mid_burst_drains_exits_zero_and_the_rest_follows_on_restart() {
     let bench = Bench::new().await;
     bench.tg.set_delay(Duration::from_millis(15));
