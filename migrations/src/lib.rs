@@ -16,7 +16,8 @@
 //!   columns);
 //! - `m2025…_000003_bot_tables`: update inbox and offset, outbox, pending links, audit log;
 //! - `m2025…_000004_backfill`: fills the new columns from legacy data and only then adds the
-//!   "one open ticket per client" unique index.
+//!   "one open ticket per client" unique index;
+//! - `m2025…_000005_instance_lease`: the lease that keeps a second bot instance idle.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -26,6 +27,7 @@ mod m20250601_000001_utf8mb4;
 mod m20250601_000002_core_tables;
 mod m20250601_000003_bot_tables;
 mod m20250601_000004_backfill;
+mod m20251124_000005_instance_lease;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -39,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000002_core_tables::Migration),
             Box::new(m20250601_000003_bot_tables::Migration),
             Box::new(m20250601_000004_backfill::Migration),
+            Box::new(m20251124_000005_instance_lease::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@
 //!   `MessageRepository`, `PendingLinkRepository`, `UnitOfWork`, `Inbox`, `Outbox`);
 //! - [`entities`]: sea-orm entities, one per table (they stay inside this crate's API surface
 //!   for tests and tools; the bot logic only sees domain types);
+//! - `lease`: [`Database::claim_lease`], which keeps a second bot instance idle;
 //! - `convert`: rows ↔ domain types, defensive about legacy rows;
 //! - `error`: database errors → [`domain::ports::StoreError`].
 
@@ -17,8 +18,10 @@ mod convert;
 mod db;
 pub mod entities;
 mod error;
+mod lease;
 mod store;
 
 pub use db::Database;
 pub use error::DatabaseError;
+pub use lease::LeaseStatus;
 pub use store::SqlStore;

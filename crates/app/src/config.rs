@@ -132,6 +132,9 @@ pub struct Settings {
     /// `TELEGRAM_RATE_GLOBAL` (sends/s), `TELEGRAM_RATE_PER_CHAT` (sends/s to one private
     /// chat), `TELEGRAM_RATE_PER_GROUP` (sends/min to the support group, all topics together).
     pub rate_limits: Limits,
+    /// `LEASE_TTL`: how long the instance lease lasts unless renewed (a second instance on the
+    /// same database takes over this long after the first one dies).
+    pub lease_ttl: Duration,
 }
 
 /// Every setting as text, as the layers give them.
@@ -164,6 +167,7 @@ struct Raw {
     telegram_rate_global: Option<String>,
     telegram_rate_per_chat: Option<String>,
     telegram_rate_per_group: Option<String>,
+    lease_ttl: Option<String>,
 }
 
 /// Parses `20`, `20s`, `10m`, `24h`, `1d` (plain numbers are seconds).
@@ -349,7 +353,13 @@ impl Settings {
             )?,
         };
 
+        let lease_ttl = duration("LEASE_TTL", r.lease_ttl, 30)?;
+        if lease_ttl < Duration::from_secs(3) {
+            return Err(invalid("LEASE_TTL", "must be at least 3 seconds"));
+        }
+
         Ok(Self {
+            lease_ttl,
             rate_limits,
             bot_token: Secret(bot_token),
             bot_username: non_empty(r.bot_username).map(|u| u.trim_start_matches('@').to_owned()),
@@ -419,6 +429,7 @@ mod tests {
         assert_eq!(s.enote.timeout, Duration::from_secs(20));
         assert_eq!(s.enote.odata_url, None);
         assert_eq!(s.rate_limits, Limits::default());
+        assert_eq!(s.lease_ttl, Duration::from_secs(30));
     }
 
     #[test]

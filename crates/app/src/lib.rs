@@ -9,6 +9,7 @@
 pub mod check;
 pub mod config;
 pub mod http;
+pub mod lease;
 pub mod link_log;
 pub mod runtime;
 pub mod wiring;

@@ -74,9 +74,15 @@ async fn main() -> ExitCode {
 
 async fn run(settings: Settings) -> anyhow::Result<()> {
     let running = app::start(settings).await?;
-    wait_for_signal().await;
+    let lost = tokio::select! {
+        _ = wait_for_signal() => false,
+        _ = running.lease_lost() => true,
+    };
     tracing::info!("stopping: finishing what is in flight");
     running.shutdown().await;
+    if lost {
+        anyhow::bail!("another instance took over the database");
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }

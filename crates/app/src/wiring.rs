@@ -2,6 +2,7 @@
 
 use crate::config::{LogFormat, Settings};
 use crate::http::{self, HttpState, Vitals, Webhook, webhook_path};
+use crate::lease;
 use crate::link_log::FileLinkLog;
 use crate::runtime;
 use adapters_enote::{EnoteConfig, EnoteDirectory, NotConfiguredDirectory};
@@ -73,6 +74,8 @@ fn directory(settings: &Settings) -> anyhow::Result<Arc<dyn PracticeDirectory>> 
 /// A started bot.
 pub struct Running {
     stop: watch::Sender<bool>,
+    lease_lost: watch::Receiver<bool>,
+    lease: (Database, String),
     tasks: Vec<JoinHandle<()>>,
     listen_addr: SocketAddr,
 }
@@ -83,11 +86,21 @@ impl Running {
         self.listen_addr
     }
 
+    /// Returns when another instance has taken over the database (this one must stop).
+    pub async fn lease_lost(&self) {
+        let mut lost = self.lease_lost.clone();
+        let _ = lost.wait_for(|l| *l).await;
+    }
+
     /// Stops taking updates, lets in-flight work finish, and waits for every loop to end.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         for t in self.tasks {
             let _ = t.await;
+        }
+        // Only now: a successor must not start while sends are still in flight.
+        if !*self.lease_lost.borrow() {
+            lease::release(&self.lease.0, &self.lease.1).await;
         }
     }
 }
@@ -97,7 +110,9 @@ impl Running {
 pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let group = settings.support_group;
     let db = migrate(&settings).await?;
-    let store = Arc::new(SqlStore::new(db, group));
+    let holder = lease::instance_name();
+    lease::acquire(&db, &holder, settings.lease_ttl).await;
+    let store = Arc::new(SqlStore::new(db.clone(), group));
     let directory = directory(&settings)?;
     let link_log = Arc::new(
         FileLinkLog::new(&settings.log_dir)
@@ -158,6 +173,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ));
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let (lost_tx, lost_rx) = watch::channel(false);
     let wake_handler = Arc::new(Notify::new());
     let wake_sender = Arc::new(Notify::new());
     let vitals = Arc::new(Vitals::default());
@@ -186,6 +202,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let router = http::router(http_state, webhook.as_ref().map(|(_, w)| w));
 
     let mut tasks = vec![
+        tokio::spawn(lease::keep(
+            db.clone(),
+            holder.clone(),
+            settings.lease_ttl,
+            lost_tx,
+            stop_rx.clone(),
+        )),
         tokio::spawn(http::serve(listener, router, stop_rx.clone())),
         tokio::spawn(register_with_telegram(
             admin,
@@ -233,6 +256,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     );
     Ok(Running {
         stop: stop_tx,
+        lease_lost: lost_rx,
+        lease: (db, holder),
         tasks,
         listen_addr,
     })

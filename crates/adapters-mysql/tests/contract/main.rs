@@ -64,6 +64,8 @@ contract!(
     scenarios::failed_commit_leaves_nothing,
     scenarios::audit_entries_are_stored,
     scenarios::impossible_stored_values_are_corrupt_not_panics,
+    scenarios::the_instance_lease_has_one_holder_at_a_time,
+    scenarios::concurrent_lease_claims_have_one_winner,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -74,7 +76,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 18,
+        SCENARIOS, 20,
         "update the expected count when adding a scenario"
     );
 }

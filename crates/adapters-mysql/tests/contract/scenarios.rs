@@ -1064,3 +1064,79 @@ pub async fn impossible_stored_values_are_corrupt_not_panics(ctx: Ctx) {
         1
     );
 }
+
+pub async fn the_instance_lease_has_one_holder_at_a_time(ctx: Ctx) {
+    use adapters_mysql::LeaseStatus;
+    ctx.store().await;
+    let db = &ctx.db;
+    let ttl = TimeDelta::seconds(30);
+    let t0 = at(10, 0, 0);
+    assert_eq!(
+        db.claim_lease("bot", "a", ttl, t0).await.unwrap(),
+        LeaseStatus::Held { until: t0 + ttl }
+    );
+    // Another instance waits while the lease runs…
+    assert_eq!(
+        db.claim_lease("bot", "b", ttl, t0 + TimeDelta::seconds(10))
+            .await
+            .unwrap(),
+        LeaseStatus::HeldByOther {
+            holder: "a".into(),
+            until: t0 + ttl
+        }
+    );
+    // …the holder renews it, even twice in one second…
+    let t1 = t0 + TimeDelta::seconds(20);
+    for _ in 0..2 {
+        assert_eq!(
+            db.claim_lease("bot", "a", ttl, t1).await.unwrap(),
+            LeaseStatus::Held { until: t1 + ttl }
+        );
+    }
+    // …and only once it has expired does another take it over.
+    assert!(matches!(
+        db.claim_lease("bot", "b", ttl, t1 + ttl - TimeDelta::seconds(1))
+            .await
+            .unwrap(),
+        LeaseStatus::HeldByOther { .. }
+    ));
+    let t2 = t1 + ttl + TimeDelta::seconds(1);
+    assert_eq!(
+        db.claim_lease("bot", "b", ttl, t2).await.unwrap(),
+        LeaseStatus::Held { until: t2 + ttl }
+    );
+    assert!(matches!(
+        db.claim_lease("bot", "a", ttl, t2).await.unwrap(),
+        LeaseStatus::HeldByOther { .. }
+    ));
+    // Released at a clean stop: free at once (release uses the wall clock, so claim at now).
+    db.release_lease("bot", "b").await.unwrap();
+    let now = Utc::now();
+    assert_eq!(
+        db.claim_lease("bot", "a", ttl, now).await.unwrap(),
+        LeaseStatus::Held {
+            until: DateTime::from_timestamp((now + ttl).timestamp(), 0).unwrap()
+        }
+    );
+}
+
+pub async fn concurrent_lease_claims_have_one_winner(ctx: Ctx) {
+    use adapters_mysql::LeaseStatus;
+    ctx.store().await;
+    let now = Utc::now();
+    let claims = (0..8).map(|i| {
+        let db = ctx.db.clone();
+        tokio::spawn(async move {
+            db.claim_lease("bot", &format!("instance-{i}"), TimeDelta::seconds(30), now)
+                .await
+                .unwrap()
+        })
+    });
+    let mut winners = 0;
+    for c in claims {
+        if matches!(c.await.unwrap(), LeaseStatus::Held { .. }) {
+            winners += 1;
+        }
+    }
+    assert_eq!(winners, 1);
+}

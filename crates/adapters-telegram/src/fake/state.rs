@@ -438,6 +438,12 @@ impl State {
         self.group_id
     }
 
+    /// How many getUpdates requests have started (a waiting long poll is recorded in
+    /// [`State::calls`] only when it returns).
+    pub fn polls_started(&self) -> u64 {
+        self.poll_generation
+    }
+
     /// Every message of a chat (deleted ones included, flagged), in id order.
     pub fn messages(&self, chat_id: i64) -> Vec<&StoredMessage> {
         self.chats

@@ -149,10 +149,21 @@ impl Bench {
 
     /// Waits until `cond` holds on the fake's state.
     pub async fn wait(&self, what: &str, cond: impl FnMut(&State) -> bool) {
-        assert!(
-            self.tg.wait_until(PROMPT, cond).await,
-            "timed out waiting: {what}"
-        );
+        if !self.tg.wait_until(PROMPT, cond).await {
+            panic!("timed out waiting: {what}\n{}", self.child_logs());
+        }
+    }
+
+    /// What the child bots wrote (for failure messages).
+    pub fn child_logs(&self) -> String {
+        let mut logs = String::new();
+        for entry in std::fs::read_dir(&self.dir).into_iter().flatten().flatten() {
+            if entry.path().extension().is_some_and(|x| x == "log") {
+                logs.push_str(&format!("--- {}\n", entry.path().display()));
+                logs.push_str(&std::fs::read_to_string(entry.path()).unwrap_or_default());
+            }
+        }
+        logs
     }
 
     /// The client's topic, once the bot created it.

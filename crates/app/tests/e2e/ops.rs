@@ -113,7 +113,7 @@ async fn webhook_mode_checks_the_secret_stores_before_200_and_handles_a_repeat_o
     tokio::time::sleep(Duration::from_millis(700)).await;
     assert_eq!(bench.copies_of(taisa.id as i64, m.message_id).len(), 1);
     assert_eq!(
-        bench.tg.read(|s| s.calls_of("getUpdates").len()),
+        bench.tg.read(|s| s.polls_started()),
         0,
         "no polling in webhook mode"
     );
@@ -177,4 +177,60 @@ async fn a_missing_or_invalid_setting_stops_start_up_with_one_line_naming_it() {
     assert_ne!(code, 0);
     assert_eq!(text.trim().lines().count(), 1, "{text}");
     assert!(text.contains("BOT_TOKEN is not set"), "{text}");
+}
+
+// Multi-threaded: the fake keeps serving the child bots while this test blocks on them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_instance_waits_and_takes_over_when_the_first_dies() {
+    let mut bench = Bench::new().await;
+    bench.set("LEASE_TTL", "3");
+    let mut first = bench.spawn();
+    bench
+        .wait("the first instance polls", |s| s.polls_started() > 0)
+        .await;
+    let mut second = bench.spawn();
+    // Give the second one time to find the lease taken (and, wrongly, to start polling).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let vira = client(8_600_000_003, "Віра", None);
+    let before: Vec<i32> = (1..=3)
+        .map(|i| bench.tg.client_text(&vira, &format!("до {i}")).message_id)
+        .collect();
+    bench
+        .wait("relayed by the first instance", |s| {
+            before
+                .iter()
+                .all(|m| !copies(s, vira.id as i64, *m).is_empty())
+        })
+        .await;
+    let conflicts = bench.tg.read(|s| {
+        s.calls_of("getUpdates")
+            .iter()
+            .filter(|c| c.error_code == Some(409))
+            .count()
+    });
+    assert_eq!(conflicts, 0, "the waiting instance never polls");
+
+    // Let the first instance record its sends: a send whose outcome a SIGKILL cuts off may
+    // be repeated (the kill tests cover that); this test is about the takeover.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    crate::harness::kill_hard(&mut first);
+    let after = bench.tg.client_text(&vira, "після").message_id;
+    bench
+        .wait("relayed by the second instance", |s| {
+            !copies(s, vira.id as i64, after).is_empty()
+        })
+        .await;
+    for m in before.iter().chain([&after]) {
+        assert_eq!(
+            bench.copies_of(vira.id as i64, *m).len(),
+            1,
+            "message {m} once"
+        );
+    }
+    assert!(crate::harness::terminate(&mut second).success());
+    let logs = bench.child_logs();
+    assert!(
+        logs.contains("another bot instance is working on this database"),
+        "the second instance says why it waits"
+    );
 }
