@@ -90,6 +90,31 @@ impl Database {
         })
     }
 
+    /// Takes the lease over from `from`, whom the caller knows to be dead (e.g. a process on
+    /// this host that no longer exists), without waiting for it to expire. A compare-and-swap:
+    /// if someone else got it meanwhile, they keep it.
+    pub async fn take_over_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        from: &str,
+        ttl: TimeDelta,
+        now: DateTime<Utc>,
+    ) -> Result<LeaseStatus, StoreError> {
+        instance_lease::Entity::update_many()
+            .col_expr(instance_lease::Column::Holder, Expr::value(holder))
+            .col_expr(
+                instance_lease::Column::ExpiresAt,
+                Expr::value(to_db(now + ttl)),
+            )
+            .filter(instance_lease::Column::Name.eq(name))
+            .filter(instance_lease::Column::Holder.eq(from))
+            .exec(self.connection())
+            .await
+            .map_err(store_err)?;
+        self.claim_lease(name, holder, ttl, now).await
+    }
+
     /// Gives the lease up at a clean stop, so a successor need not wait for it to expire.
     pub async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError> {
         instance_lease::Entity::update_many()

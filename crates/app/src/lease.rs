@@ -1,6 +1,7 @@
 //! One bot per database. Before it handles anything the bot takes the instance lease (see
 //! `adapters_mysql::Database::claim_lease`); a second instance started on the same database
-//! says so and waits until the lease is free. The holder renews it at a third of its time; if
+//! says so and waits until the lease is free — or, when the holder was a process on this host
+//! that no longer runs (a crash and a restart), takes it over at once. The holder renews it at a third of its time; if
 //! another instance has taken it over (this one was frozen or cut off from the database for
 //! longer than the lease), this one stops rather than work alongside.
 
@@ -14,14 +15,40 @@ const LEASE: &str = "bot";
 
 /// A name for this process, shown to the instance that has to wait.
 pub fn instance_name() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+    let nanos = Utc::now().timestamp_subsec_nanos();
+    format!("{}:{}:{nanos:x}", host_name(), std::process::id())
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "host".to_owned());
-    let nanos = Utc::now().timestamp_subsec_nanos();
-    format!("{host}:{}:{nanos:x}", std::process::id())
+        .unwrap_or_else(|| "host".to_owned())
+}
+
+/// Whether `holder` (as made by [`instance_name`]) was a process on this host that no longer
+/// runs. Only Linux's `/proc` can tell; elsewhere the lease is simply waited out.
+fn died_on_this_host(holder: &str) -> bool {
+    let mut parts = holder.rsplitn(3, ':');
+    let (Some(_nonce), Some(pid), Some(host)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    if host != host_name()
+        || pid == std::process::id()
+        || !std::path::Path::new("/proc/self").exists()
+    {
+        return false;
+    }
+    // Gone, or the pid now belongs to an unrelated program.
+    match std::fs::read(format!("/proc/{pid}/cmdline")) {
+        Err(_) => true,
+        Ok(cmdline) => !String::from_utf8_lossy(&cmdline).contains("parents-bot"),
+    }
 }
 
 fn ttl_delta(ttl: Duration) -> TimeDelta {
@@ -47,6 +74,20 @@ pub async fn acquire(db: &Database, holder: &str, ttl: Duration) {
                 holder: other,
                 until,
             }) => {
+                if died_on_this_host(&other) {
+                    // A crash and a restart (systemd, Docker): no need to wait out the lease.
+                    tracing::info!(other = %other, "the previous instance on this host is gone; taking over");
+                    match db
+                        .take_over_lease(LEASE, holder, &other, ttl_delta(ttl), Utc::now())
+                        .await
+                    {
+                        Ok(LeaseStatus::Held { .. }) => return,
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot take the lease over; retrying")
+                        }
+                    }
+                }
                 if !told {
                     tracing::warn!(
                         other = %other,
@@ -101,5 +142,25 @@ pub async fn keep(
 pub async fn release(db: &Database, holder: &str) {
     if let Err(e) = db.release_lease(LEASE, holder).await {
         tracing::warn!(error = %e, "cannot release the instance lease; it expires by itself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_process_on_this_host_is_recognised() {
+        let host = host_name();
+        // pid 0 never names a user process; /proc/0 does not exist.
+        assert!(died_on_this_host(&format!("{host}:0:abc")));
+        assert!(!died_on_this_host(&format!(
+            "{host}:{}:abc",
+            std::process::id()
+        )));
+        assert!(!died_on_this_host("another-host:0:abc"));
+        assert!(!died_on_this_host("garbage"));
+        // A hostname with colons still splits from the right.
+        assert!(!died_on_this_host("a:b:c:0:abc"));
     }
 }

@@ -18,8 +18,9 @@
 use crate::http::Vitals;
 use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
+use domain::change::Change;
 use domain::ids::{ChatRef, GroupId, OutboxId, UpdateId};
-use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry};
+use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry, UnitOfWork};
 use domain::services::{Delivery, DeliveryError, SupportDesk};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -203,6 +204,7 @@ pub async fn handle_loop(
 pub async fn send_loop(
     delivery: Arc<Delivery>,
     outbox: Arc<dyn Outbox>,
+    store: Arc<dyn UnitOfWork>,
     wake: Arc<Notify>,
     mut stop: Shutdown,
 ) {
@@ -247,9 +249,15 @@ pub async fn send_loop(
                 busy_chats.insert(d);
             }
             started += 1;
-            let (delivery, outbox, done) = (delivery.clone(), outbox.clone(), done_tx.clone());
+            let (delivery, outbox, store, done, stop) = (
+                delivery.clone(),
+                outbox.clone(),
+                store.clone(),
+                done_tx.clone(),
+                stop.clone(),
+            );
             in_flight.spawn(async move {
-                deliver_one(&delivery, outbox.as_ref(), entry).await;
+                deliver_one(&delivery, outbox.as_ref(), store.as_ref(), entry, stop).await;
                 let _ = done.send((id, dest));
             });
         }
@@ -284,7 +292,13 @@ fn release(
     }
 }
 
-async fn deliver_one(delivery: &Delivery, outbox: &dyn Outbox, entry: OutboxEntry) {
+async fn deliver_one(
+    delivery: &Delivery,
+    outbox: &dyn Outbox,
+    store: &dyn UnitOfWork,
+    entry: OutboxEntry,
+    stop: Shutdown,
+) {
     // The gateway waits for Telegram's limits call by call; here only the outcome is kept.
     let result = delivery.deliver(&entry).await;
     let now = Utc::now();
@@ -321,6 +335,11 @@ async fn deliver_one(delivery: &Delivery, outbox: &dyn Outbox, entry: OutboxEntr
                 )
                 .await
         }
+        Err(DeliveryError::Unrecorded { changes, error }) => {
+            tracing::warn!(outbox = entry.id.get(), error = %error, "sent, but the database failed to record it; retrying the record");
+            record_until_stored(store, changes, stop).await;
+            return;
+        }
         Err(DeliveryError::Permanent(e)) => {
             tracing::error!(outbox = entry.id.get(), error = %e, action = ?entry.action, "Telegram refused; giving up");
             outbox.give_up(entry.id, e).await
@@ -328,6 +347,40 @@ async fn deliver_one(delivery: &Delivery, outbox: &dyn Outbox, entry: OutboxEntr
     };
     if let Err(e) = outcome {
         tracing::warn!(outbox = entry.id.get(), error = %e, "cannot record the send outcome");
+    }
+}
+
+/// Commits what a completed send changed, retrying while the database is away: delivering
+/// the entry again instead would send the message twice. Gives up only when the bot stops and
+/// the database stays away for a while longer (the entry is then sent again after a restart).
+async fn record_until_stored(store: &dyn UnitOfWork, changes: Vec<Change>, mut stop: Shutdown) {
+    let mut failures = 0u32;
+    let mut stopping_since: Option<tokio::time::Instant> = None;
+    loop {
+        match store.commit(changes.clone()).await {
+            Ok(()) => {
+                if failures > 0 {
+                    tracing::info!(failures, "the send is recorded");
+                }
+                return;
+            }
+            Err(e) => {
+                failures += 1;
+                if stopping(&stop) {
+                    let since = *stopping_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() > Duration::from_secs(10) {
+                        tracing::error!(error = %e, "stopping with a send not recorded; it may be sent again after the restart");
+                        return;
+                    }
+                }
+                tracing::warn!(error = %e, failures, "cannot record a completed send; retrying");
+            }
+        }
+        let wait = backoff(failures).min(Duration::from_secs(5));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
+        }
     }
 }
 

@@ -227,6 +227,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tokio::spawn(runtime::send_loop(
             delivery,
             store.clone(),
+            store.clone(),
             wake_sender.clone(),
             stop_rx.clone(),
         )),

@@ -6,3 +6,5 @@ mod harness;
 mod ops;
 mod relay;
 mod reliability;
+mod outage;
+mod chaos;

@@ -30,9 +30,19 @@ pub enum DeliveryError {
     /// Retrying cannot help; the entry is given up.
     #[error("permanent: {0}")]
     Permanent(String),
-    /// The store failed; the entry stays queued.
+    /// The store failed before anything was sent; the entry stays queued.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Telegram carried the action out, but recording it failed. The caller must commit
+    /// `changes` (retrying until the store is back) instead of delivering the entry again,
+    /// which would send the message twice.
+    #[error("sent, but not recorded: {error}")]
+    Unrecorded {
+        /// What to commit: the results and the entry's completion.
+        changes: Vec<Change>,
+        /// Why the first commit failed.
+        error: StoreError,
+    },
 }
 
 impl From<ChatError> for DeliveryError {
@@ -73,13 +83,20 @@ impl Delivery {
     }
 
     /// Delivers one entry. On `Ok` the entry is complete (its completion is committed with the
-    /// results); on `Err` nothing about the entry is complete and the caller retries or gives up.
+    /// results); on [`DeliveryError::Unrecorded`] it was sent and only its record is missing;
+    /// on any other `Err` nothing about the entry is complete and the caller retries or gives
+    /// up.
     pub async fn deliver(&self, entry: &OutboxEntry) -> Result<(), DeliveryError> {
         let mut done = Changes::new();
         self.perform(&entry.action, &mut done).await?;
         done.push(Change::CompleteOutbox(entry.id));
-        self.store.commit(done.0).await?;
-        Ok(())
+        self.store
+            .commit(done.0.clone())
+            .await
+            .map_err(|error| DeliveryError::Unrecorded {
+                changes: done.0,
+                error,
+            })
     }
 
     fn group(&self) -> ChatRef {

@@ -285,3 +285,27 @@ fn permanent_refusals_are_reported_as_permanent() {
         futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap_err();
     assert!(matches!(err, DeliveryError::Permanent(_)));
 }
+
+#[test]
+fn a_send_whose_record_fails_hands_back_its_changes_instead_of_sending_again() {
+    let mut kit = Kit::new().with_client(client(500, Some(31)));
+    kit.commit_fails = true;
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(2)));
+    let result = futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic())));
+    let Err(DeliveryError::Unrecorded { changes, .. }) = result else {
+        panic!("expected Unrecorded, got {result:?}");
+    };
+    assert!(changes.contains(&Change::MapMessage {
+        client: uid(500),
+        direction: Direction::ClientToStaff,
+        source: mid(10),
+        copy: mid(2),
+    }));
+    assert_eq!(
+        changes.last(),
+        Some(&Change::CompleteOutbox(OutboxId::new(77).unwrap()))
+    );
+}
