@@ -137,7 +137,12 @@ impl EnoteDirectory {
                 other => other?,
             }
         } else {
-            self.cards(&odata::contract_filter_quoted(contract)).await?
+            match self.cards(&odata::contract_filter_quoted(contract)).await {
+                // 1C's type error for a text literal: this base keeps contract numbers as
+                // numbers, so a contract with letters in it cannot exist there.
+                Err(EnoteError::OData { .. }) => return Err(EnoteError::NotFound),
+                other => other?,
+            }
         };
         owner_of(&cards)
     }

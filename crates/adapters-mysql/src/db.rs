@@ -66,7 +66,7 @@ impl Database {
 
     /// How many migrations have not been applied yet (0: the schema is up to date). Reads only.
     pub async fn pending_migrations(&self) -> Result<usize, DatabaseError> {
-        Migrator::get_pending_migrations(&self.conn)
+        Migrator::get_pending_migrations_read_only(&self.conn)
             .await
             .map(|m| m.len())
             .map_err(DatabaseError::Other)

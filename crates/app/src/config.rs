@@ -321,7 +321,10 @@ impl Settings {
             && !url.starts_with("https://")
             && !url.starts_with("http://")
         {
-            return Err(invalid("WEBHOOK_URL", "must start with https://"));
+            return Err(invalid(
+                "WEBHOOK_URL",
+                "must start with https:// (or http:// behind a local proxy)",
+            ));
         }
 
         let rate = |name: &'static str, v: Option<String>, default: u32| match non_empty(v) {

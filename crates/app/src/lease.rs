@@ -44,11 +44,9 @@ fn died_on_this_host(holder: &str) -> bool {
     {
         return false;
     }
-    // Gone, or the pid now belongs to an unrelated program.
-    match std::fs::read(format!("/proc/{pid}/cmdline")) {
-        Err(_) => true,
-        Ok(cmdline) => !String::from_utf8_lossy(&cmdline).contains("parents-bot"),
-    }
+    // Only a pid that no longer exists counts: a live one might be a bot under another name,
+    // and a reused pid merely means waiting the lease out.
+    !std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
 fn ttl_delta(ttl: Duration) -> TimeDelta {

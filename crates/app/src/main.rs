@@ -33,9 +33,9 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    // .env never overrides the real environment.
+    // .env never overrides the real environment; loaded first so PARENTS_CONFIG may live there.
     let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
     let settings = match Settings::load(cli.config, None) {
         Ok(s) => s,
         Err(e) => {
@@ -81,7 +81,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!("stopping: finishing what is in flight");
     running.shutdown().await;
     if lost {
-        anyhow::bail!("another instance took over the database");
+        anyhow::bail!(
+            "the instance lease was lost (another instance, or the database was away too long; see the log)"
+        );
     }
     tracing::info!("stopped cleanly");
     Ok(())

@@ -38,11 +38,31 @@ pub fn init_logging(format: LogFormat) {
 
 /// Connects to the database and applies the migrations.
 pub async fn migrate(settings: &Settings) -> anyhow::Result<Database> {
+    if let Some(dir) = sqlite_dir(settings.database_url.expose()) {
+        // SQLite creates the file (mode=rwc) but not its directory.
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create the database directory {}", dir.display()))?;
+    }
     let db = Database::connect(settings.database_url.expose())
         .await
         .context("cannot open the database")?;
     db.migrate().await.context("cannot migrate the database")?;
     Ok(db)
+}
+
+/// The directory of an SQLite database file, if the URL names one.
+fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return None;
+    }
+    std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(|p| p.to_path_buf())
 }
 
 fn directory(settings: &Settings) -> anyhow::Result<Arc<dyn PracticeDirectory>> {
@@ -309,5 +329,26 @@ async fn register_with_telegram(
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_dir;
+    use std::path::PathBuf;
+
+    #[test]
+    fn the_sqlite_directory_is_read_from_the_url() {
+        assert_eq!(sqlite_dir("sqlite://parents.db?mode=rwc"), None);
+        assert_eq!(
+            sqlite_dir("sqlite:///data/db/parents.db?mode=rwc"),
+            Some(PathBuf::from("/data/db"))
+        );
+        assert_eq!(
+            sqlite_dir("sqlite:state/parents.db"),
+            Some(PathBuf::from("state"))
+        );
+        assert_eq!(sqlite_dir("sqlite::memory:"), None);
+        assert_eq!(sqlite_dir("mysql://u@h/db"), None);
     }
 }

@@ -174,7 +174,10 @@ fn unescape(s: &str) -> String {
 
 /// `&lt;` `&gt;` `&amp;` `&quot;` and numeric entities; anything else stays a literal `&`.
 fn entity_char(s: &str) -> Option<(char, usize)> {
-    let end = s.get(..s.len().min(12))?.find(';')?;
+    // Bytes, not a str slice: byte 12 may fall inside a multi-byte character.
+    let end = s.as_bytes()[..s.len().min(12)]
+        .iter()
+        .position(|b| *b == b';')?;
     let body = &s[1..end];
     let ch = match body {
         "lt" => '<',

@@ -389,10 +389,12 @@ impl State {
     ) -> Self {
         let seed = knobs.faults.seed;
         let mut chats = HashMap::new();
+        // Id 1 is the General topic's own creation in a real forum (and General's thread id),
+        // so the group's first message is 2: no topic can have thread id 1.
         chats.insert(
             group_id,
             ChatLog {
-                next_id: 1,
+                next_id: 2,
                 ..ChatLog::default()
             },
         );
