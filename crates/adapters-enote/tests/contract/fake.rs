@@ -39,11 +39,12 @@ async fn the_fake_checks_credentials() {
 #[tokio::test]
 async fn the_fake_answers_1c_error_for_a_wrongly_typed_literal() {
     let (enote, dir) = fake().await;
-    // Numeric base: a non-numeric contract is quoted, 1C answers its 500 → bad response.
-    assert!(matches!(
+    // Numeric base: a non-numeric contract is quoted and 1C answers its type error — such a
+    // contract cannot exist there: not found (staff may type another number).
+    assert_eq!(
         dir.owner_by_contract(&contract("АБ-17")).await,
-        Err(DirectoryError::BadResponse(_))
-    ));
+        Err(DirectoryError::NotFound)
+    );
     // String base: the unquoted form fails, the quoted one finds the card.
     enote.contracts_as_strings().await;
     let found = dir.owner_by_contract(&contract("2001")).await;
