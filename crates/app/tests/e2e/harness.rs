@@ -166,6 +166,29 @@ impl Bench {
         logs
     }
 
+    /// Waits until the bot's outbox is empty: every send done and recorded (the copy ids a
+    /// reply mapping needs included). Seen through `/healthz`.
+    #[allow(dead_code)]
+    pub async fn settled(&self, bot: &app::Running) {
+        let url = format!("http://{}/healthz", bot.listen_addr());
+        let deadline = tokio::time::Instant::now() + PROMPT;
+        loop {
+            let depth = match reqwest::get(&url).await {
+                Ok(r) => r.json::<serde_json::Value>().await.ok(),
+                Err(_) => None,
+            }
+            .and_then(|v| v["outbox_depth"].as_u64());
+            if depth == Some(0) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the outbox never emptied"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The client's topic, once the bot created it.
     pub async fn topic_of(&self, name: &str) -> i32 {
         self.wait(&format!("a topic named {name:?}"), |s| {

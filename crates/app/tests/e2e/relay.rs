@@ -215,6 +215,7 @@ async fn replies_are_mapped_both_ways() {
         })
         .await;
     let question_copy = bench.copies_of(chat, question.message_id)[0].message_id;
+    bench.settled(&bot).await;
 
     // Staff reply explicitly to the client's copy → the client sees a reply to their question.
     let doctor = staff(600, "Лікар");
@@ -229,6 +230,7 @@ async fn replies_are_mapped_both_ways() {
         .await;
     let answer_copy = bench.copies_of(group, answer.message_id)[0].clone();
     assert_eq!(answer_copy.reply_to, Some(question.message_id));
+    bench.settled(&bot).await;
 
     // The client replies to the staff answer → in the topic, a reply to the staff's original.
     let follow_up = bench
@@ -258,6 +260,7 @@ async fn edits_are_propagated_both_ways() {
     bench
         .wait("copied", |s| !copies(s, chat, msg.message_id).is_empty())
         .await;
+    bench.settled(&bot).await;
     bench
         .tg
         .client_edit(&anna, msg.message_id, "Собака кашляє і чхає")
@@ -278,6 +281,7 @@ async fn edits_are_propagated_both_ways() {
             !copies(s, group, answer.message_id).is_empty()
         })
         .await;
+    bench.settled(&bot).await;
     bench
         .tg
         .staff_edit(answer.message_id, "Привезіть о 16:00")
@@ -462,6 +466,8 @@ async fn a_lost_reply_target_does_not_lose_the_message() {
             !copies(s, lina.id as i64, q.message_id).is_empty()
         })
         .await;
+    // The copy's id must be recorded before staff can reply to it meaningfully.
+    bench.settled(&bot).await;
     // Telegram refuses the first copy: the reply target vanished meanwhile.
     bench.tg.fail_next(
         "copyMessage",
