@@ -8,7 +8,9 @@ use domain::ids::GroupId;
 use domain::ports::ChatError;
 use frankenstein::AsyncTelegramApi;
 use frankenstein::client_reqwest::Bot;
-use frankenstein::methods::{DeleteWebhookParams, GetChatMemberParams, SetWebhookParams};
+use frankenstein::methods::{
+    DeleteWebhookParams, GetChatMemberParams, GetChatParams, SetWebhookParams,
+};
 use frankenstein::types::ChatMember;
 
 /// Who the bot is.
@@ -71,6 +73,18 @@ impl BotAdmin {
             ChatMember::Administrator(_) => GroupRights::AdminWithoutTopics,
             _ => GroupRights::NotAdmin,
         })
+    }
+
+    /// Whether `group` is a forum (has topics enabled): without topics there is nowhere to put
+    /// a client's messages.
+    pub async fn is_forum(&self, group: GroupId) -> Result<bool, ChatError> {
+        let params = GetChatParams::builder().chat_id(group.get()).build();
+        let chat = self
+            .bot
+            .get_chat(&params)
+            .await
+            .map_err(|e| map_error(&e))?;
+        Ok(chat.result.is_forum == Some(true))
     }
 
     /// Registers the webhook with its secret and the update kinds the bot handles. Pending

@@ -40,6 +40,10 @@ pub fn map_api(code: u64, description: &str, retry_after: Option<u16>) -> ChatEr
         }
         // "bot can't initiate conversation with a user": never wrote to us, same remedy.
         403 if d.contains("initiate conversation") => ChatError::Blocked,
+        // Removed from the support group: an administrator must add the bot back.
+        403 if d.contains("kicked") || d.contains("not a member") => {
+            ChatError::Misconfigured(description.to_owned())
+        }
         500..=599 => ChatError::Transient(description.to_owned()),
         _ if d.contains("message thread not found")
             || d.contains("topic_deleted")
@@ -48,6 +52,14 @@ pub fn map_api(code: u64, description: &str, retry_after: Option<u16>) -> ChatEr
             ChatError::TopicGone
         }
         _ if d.contains("topic_closed") => ChatError::TopicClosed,
+        // Topics switched off, or the bot lost its admin rights.
+        _ if d.contains("not a forum")
+            || d.contains("not enough rights")
+            || d.contains("topics_disabled")
+            || d.contains("chat_admin_required") =>
+        {
+            ChatError::Misconfigured(description.to_owned())
+        }
         _ if d.contains("message is not modified") || d.contains("topic_not_modified") => {
             ChatError::NotModified
         }
@@ -105,6 +117,23 @@ mod tests {
             (400, "Bad Request: TOPIC_DELETED", ChatError::TopicGone),
             (400, "Bad Request: TOPIC_ID_INVALID", ChatError::TopicGone),
             (400, "Bad Request: TOPIC_CLOSED", ChatError::TopicClosed),
+            (
+                400,
+                "Bad Request: the chat is not a forum",
+                ChatError::Misconfigured("Bad Request: the chat is not a forum".into()),
+            ),
+            (
+                400,
+                "Bad Request: not enough rights to create a topic",
+                ChatError::Misconfigured("Bad Request: not enough rights to create a topic".into()),
+            ),
+            (
+                403,
+                "Forbidden: bot was kicked from the supergroup chat",
+                ChatError::Misconfigured(
+                    "Forbidden: bot was kicked from the supergroup chat".into(),
+                ),
+            ),
             (
                 400,
                 "Bad Request: message is not modified: specified new message content and reply markup are exactly the same",

@@ -111,6 +111,14 @@ async fn telegram(settings: &Settings) -> Vec<Outcome> {
         ),
         Err(e) => Outcome::fail("group", format!("cannot read the bot's rights: {e}")),
     });
+    out.push(match admin.is_forum(settings.support_group).await {
+        Ok(true) => Outcome::pass("topics", "the support group has topics enabled"),
+        Ok(false) => Outcome::fail(
+            "topics",
+            "the support group has no topics: enable them in the group's settings",
+        ),
+        Err(e) => Outcome::fail("topics", format!("cannot read the group: {e}")),
+    });
     out
 }
 

@@ -340,6 +340,12 @@ async fn deliver_one(
             record_until_stored(store, changes, stop).await;
             return;
         }
+        Err(DeliveryError::Misconfigured(e)) => {
+            // Loud, and patient: the message waits until an administrator fixes the group.
+            let wait = backoff(entry.attempts + 1).max(Duration::from_secs(5));
+            tracing::error!(outbox = entry.id.get(), error = %e, "the support group is not set up for the bot (run `parents-bot check`); the message waits");
+            outbox.postpone(entry.id, postpone(wait), e).await
+        }
         Err(DeliveryError::Permanent(e)) => {
             tracing::error!(outbox = entry.id.get(), error = %e, action = ?entry.action, "Telegram refused; giving up");
             outbox.give_up(entry.id, e).await

@@ -199,3 +199,36 @@ async fn html_and_truncated_answers_back_off_and_recover() {
     assert!(polls < 15, "{polls} getUpdates calls");
     bot.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_group_without_topic_rights_holds_messages_until_fixed() {
+    let bench = Bench::new().await;
+    // An administrator took the bot's right to manage topics, then gave it back.
+    for _ in 0..2 {
+        bench.tg.fail_next(
+            "createForumTopic",
+            Failure::api(400, "Bad Request: not enough rights to create a topic"),
+        );
+    }
+    let bot = bench.start().await;
+    let user = client(8_800_000_006, "Хома", None);
+    let sent: Vec<i32> = (1..=2)
+        .map(|i| bench.tg.client_text(&user, &format!("{i}")).message_id)
+        .collect();
+    assert!(
+        bench
+            .tg
+            .wait_until(PROMPT, |s| relayed(s, &user, &sent) == 2)
+            .await,
+        "the messages waited and were relayed once the topic could be made"
+    );
+    let refused = bench.tg.read(|s| {
+        s.calls_of("createForumTopic")
+            .iter()
+            .filter(|c| c.error_code == Some(400))
+            .count()
+    });
+    assert_eq!(refused, 2);
+    assert_eq!(sources_in_group(&bench, &user), sent);
+    bot.shutdown().await;
+}

@@ -149,6 +149,7 @@ async fn check_says_what_is_wrong_and_migrate_fixes_the_schema() {
         "ok   database",
         "ok   telegram",
         "ok   group",
+        "ok   topics",
         "ok   enote",
     ] {
         assert!(text.contains(line), "{line:?} in:\n{text}");

@@ -33,6 +33,11 @@ pub enum ChatError {
     /// 5xx, network failure, a non-JSON answer: retry with backoff.
     #[error("transient Telegram failure: {0}")]
     Transient(String),
+    /// The bot cannot act in the support group as set up (not a forum, no right to manage
+    /// topics, removed from the group): nothing is wrong with the message, so it must wait
+    /// until an administrator fixes the group, not be dropped.
+    #[error("the support group is not set up for the bot: {0}")]
+    Misconfigured(String),
     /// Any other refusal: retrying will not help.
     #[error("Telegram refused: {0}")]
     Permanent(String),

@@ -27,6 +27,9 @@ pub enum DeliveryError {
     /// Try again later with backoff.
     #[error("transient: {0}")]
     Transient(String),
+    /// The support group is not set up for the bot; the entry waits for an administrator.
+    #[error("the support group is not set up: {0}")]
+    Misconfigured(String),
     /// Retrying cannot help; the entry is given up.
     #[error("permanent: {0}")]
     Permanent(String),
@@ -50,6 +53,7 @@ impl From<ChatError> for DeliveryError {
         match e {
             ChatError::RateLimited { retry_after } => DeliveryError::RetryAfter(retry_after),
             ChatError::Transient(s) => DeliveryError::Transient(s),
+            ChatError::Misconfigured(s) => DeliveryError::Misconfigured(s),
             other => DeliveryError::Permanent(other.to_string()),
         }
     }
