@@ -390,6 +390,24 @@ async fn record_until_stored(store: &dyn UnitOfWork, changes: Vec<Change>, mut s
     }
 }
 
+/// How long delivered outbox entries are kept (for "what did the bot send?" questions).
+pub const OUTBOX_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
+
+/// Once an hour, forgets outbox entries delivered more than [`OUTBOX_RETENTION`] ago, so the
+/// table does not grow for as long as the bot runs.
+pub async fn housekeeping_loop(outbox: Arc<dyn Outbox>, mut stop: Shutdown) {
+    loop {
+        match outbox.prune(Utc::now() - OUTBOX_RETENTION).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old delivered outbox entries removed"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune the outbox; will try later"),
+        }
+        if sleep_or_stop(&mut stop, Duration::from_secs(3600)).await {
+            return;
+        }
+    }
+}
+
 /// Ends expired link flows once a `every`.
 pub async fn expiry_loop(
     desk: Arc<SupportDesk>,

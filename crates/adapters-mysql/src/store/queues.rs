@@ -2,7 +2,7 @@
 //! (what we must send, in order per chat).
 
 use super::SqlStore;
-use super::commit::{GIVEN_UP, PENDING};
+use super::commit::{DONE, GIVEN_UP, PENDING};
 use crate::convert::{self, to_db, to_db_ceil};
 use crate::entities::{outbox, update_inbox, update_offset};
 use crate::error::{Kind, kind, store_err};
@@ -216,6 +216,16 @@ impl Outbox for SqlStore {
             .count(self.conn())
             .await
             .map_err(store_err)
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let done = outbox::Entity::delete_many()
+            .filter(outbox::Column::Status.eq(DONE))
+            .filter(outbox::Column::FinishedAt.lt(to_db(before)))
+            .exec(self.conn())
+            .await
+            .map_err(store_err)?;
+        Ok(done.rows_affected)
     }
 }
 

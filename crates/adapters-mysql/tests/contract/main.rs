@@ -66,6 +66,7 @@ contract!(
     scenarios::impossible_stored_values_are_corrupt_not_panics,
     scenarios::the_instance_lease_has_one_holder_at_a_time,
     scenarios::concurrent_lease_claims_have_one_winner,
+    scenarios::delivered_outbox_entries_are_pruned_given_up_and_pending_kept,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -76,7 +77,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 20,
+        SCENARIOS, 21,
         "update the expected count when adding a scenario"
     );
 }

@@ -1140,3 +1140,42 @@ pub async fn concurrent_lease_claims_have_one_winner(ctx: Ctx) {
     }
     assert_eq!(winners, 1);
 }
+
+pub async fn delivered_outbox_entries_are_pruned_given_up_and_pending_kept(ctx: Ctx) {
+    let store = ctx.store().await;
+    let a = uid(BIG);
+    store
+        .commit(vec![
+            Change::Enqueue(text_to_client(a, "done")),
+            Change::Enqueue(text_to_client(a, "given up")),
+            Change::Enqueue(text_to_client(a, "pending")),
+        ])
+        .await
+        .unwrap();
+    let ids: Vec<OutboxId> = outbox::Entity::find()
+        .all(ctx.db.connection())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| OutboxId::new(r.id).unwrap())
+        .collect();
+    store
+        .commit(vec![Change::CompleteOutbox(ids[0])])
+        .await
+        .unwrap();
+    store.give_up(ids[1], "refused".into()).await.unwrap();
+    // Not old enough yet.
+    let an_hour_ago = Utc::now() - TimeDelta::hours(1);
+    assert_eq!(store.prune(an_hour_ago).await.unwrap(), 0);
+    let soon = Utc::now() + TimeDelta::seconds(5);
+    assert_eq!(store.prune(soon).await.unwrap(), 1);
+    let left: Vec<i64> = outbox::Entity::find()
+        .all(ctx.db.connection())
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(left, vec![ids[1].get(), ids[2].get()]);
+    assert_eq!(store.depth().await.unwrap(), 1);
+}

@@ -154,4 +154,7 @@ pub trait Outbox: Send + Sync {
     async fn give_up(&self, id: OutboxId, error: String) -> Result<(), StoreError>;
     /// How many entries wait.
     async fn depth(&self) -> Result<u64, StoreError>;
+    /// Forgets entries delivered before `before` (given-up ones are kept for inspection);
+    /// returns how many. Keeps the table small over months of running.
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
