@@ -13,8 +13,8 @@ use domain::outbound::Outbound;
 use domain::ports::{Inbox, InboxEntry, Outbox, OutboxEntry, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
 
 /// Handled updates are kept this long, then pruned: Telegram may reuse update ids after a
@@ -137,32 +137,61 @@ impl Inbox for SqlStore {
 impl Outbox for SqlStore {
     async fn due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEntry>, StoreError> {
         use outbox::Column as O;
+        let conn = self.conn();
         // The head of each destination's queue: its oldest pending entry. A later entry of
         // the same chat waits even when it is due, so the chat's order holds.
-        let heads = Query::select()
+        //
+        // Two plain queries rather than `id IN (SELECT MIN(id) … GROUP BY …)` under an `OR`:
+        // MariaDB plans that as a dependent subquery, re-running the GROUP BY for every row —
+        // seconds per call with a few thousand entries waiting.
+        let heads_query = Query::select()
             .expr(Func::min(Expr::col(O::Id)))
             .from(outbox::Entity)
             .and_where(Expr::col(O::Status).eq(PENDING))
             .and_where(Expr::col(O::Destination).is_not_null())
             .group_by_col(O::Destination)
             .to_owned();
-        let rows = outbox::Entity::find()
-            .filter(O::Status.eq(PENDING))
-            .filter(
-                Condition::any()
-                    .add(O::Destination.is_null())
-                    .add(O::Id.in_subquery(heads)),
-            )
-            .filter(
-                Condition::any()
-                    .add(O::NotBefore.is_null())
-                    .add(O::NotBefore.lte(to_db(now))),
-            )
-            .order_by_asc(O::Id)
-            .limit(limit)
-            .all(self.conn())
+        let mut heads: Vec<i64> = conn
+            .query_all(&heads_query)
             .await
-            .map_err(store_err)?;
+            .map_err(store_err)?
+            .iter()
+            .filter_map(|row| row.try_get_by_index::<i64>(0).ok())
+            .collect();
+        heads.sort_unstable();
+        let is_due = Condition::any()
+            .add(O::NotBefore.is_null())
+            .add(O::NotBefore.lte(to_db(now)));
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut rows = Vec::new();
+        // Oldest heads first, a bounded IN list at a time, until enough are due.
+        for chunk in heads.chunks(500) {
+            rows.extend(
+                outbox::Entity::find()
+                    .filter(O::Id.is_in(chunk.iter().copied()))
+                    .filter(is_due.clone())
+                    .all(conn)
+                    .await
+                    .map_err(store_err)?,
+            );
+            if rows.len() >= limit {
+                break;
+            }
+        }
+        // Entries without a destination (button answers) are independent of each other.
+        rows.extend(
+            outbox::Entity::find()
+                .filter(O::Status.eq(PENDING))
+                .filter(O::Destination.is_null())
+                .filter(is_due)
+                .order_by_asc(O::Id)
+                .limit(limit as u64)
+                .all(conn)
+                .await
+                .map_err(store_err)?,
+        );
+        rows.sort_unstable_by_key(|r| r.id);
+        rows.truncate(limit);
         let mut due = Vec::with_capacity(rows.len());
         for row in rows {
             match entry(&row) {

@@ -581,6 +581,13 @@ async fn get_updates(sh: &Arc<Shared>, p: &Params) -> Answer {
     let result = result.map(Value::Array);
     sh.write(|s| {
         record(s, METHOD, p, at, &result, fault.as_ref());
+        // For benchmarks: when each update was first handed out (see `State::served_at`).
+        if let Ok(Value::Array(batch)) = &result {
+            let now = s.elapsed();
+            for id in batch.iter().filter_map(|u| u["update_id"].as_i64()) {
+                s.served.entry(id).or_insert(now);
+            }
+        }
     });
     match (fault, result) {
         (Some(Failure::TruncatedJson), Ok(v)) => Answer::Truncated(v),

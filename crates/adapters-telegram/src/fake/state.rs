@@ -359,6 +359,8 @@ pub struct State {
     pub(crate) poll_generation: u64,
     pub(crate) webhook: Option<Webhook>,
     pub(crate) calls: Vec<CallRecord>,
+    /// Inspection for benchmarks: per `update_id`, when getUpdates first returned it.
+    pub(crate) served: HashMap<i64, Duration>,
     pub(crate) rate: RateState,
     pub(crate) rate_limited: u64,
     pub(crate) violations: u64,
@@ -413,6 +415,7 @@ impl State {
             poll_generation: 0,
             webhook: None,
             calls: Vec::new(),
+            served: HashMap::new(),
             rate: RateState::default(),
             rate_limited: 0,
             violations: 0,
@@ -494,6 +497,19 @@ impl State {
     /// Every API call in order of arrival.
     pub fn calls(&self) -> &[CallRecord] {
         &self.calls
+    }
+
+    /// The fake's clock: the time since it started, the time base of [`CallRecord::at`] and
+    /// [`State::served_at`].
+    pub fn now(&self) -> Duration {
+        self.elapsed()
+    }
+
+    /// When getUpdates first returned the update `update_id` (time since the fake started,
+    /// taken as the response is about to be written), for latency benchmarks: pair it with the
+    /// [`CallRecord::at`] of the call that acted on it. `None` if never returned.
+    pub fn served_at(&self, update_id: i64) -> Option<Duration> {
+        self.served.get(&update_id).copied()
     }
 
     /// The calls of one method.
