@@ -1,7 +1,7 @@
 //! The chaos suite (issue 7): the bot killed again and again mid-burst, a send whose answer is
 //! lost, an hour-long `retry_after`, and bodies that are not JSON at all.
 
-use crate::harness::{Bench, PROMPT, client, copies, kill_hard, terminate};
+use crate::harness::{Bench, PROMPT, client, copies, kill_hard, relayed_sources, terminate};
 use adapters_telegram::fake::{Failure, State, TgUser};
 use std::time::Duration;
 
@@ -12,15 +12,7 @@ fn relayed(s: &State, user: &TgUser, ids: &[i32]) -> usize {
 }
 
 fn sources_in_group(bench: &Bench, user: &TgUser) -> Vec<i32> {
-    bench.tg.read(|s| {
-        s.messages(s.group_id())
-            .iter()
-            .filter_map(|m| match m.copied_from {
-                Some((chat, src)) if chat == user.id as i64 => Some(src),
-                _ => None,
-            })
-            .collect()
-    })
+    relayed_sources(bench, user).0
 }
 
 // Multi-threaded: the fake keeps serving the child bot while this test blocks on it.

@@ -255,6 +255,26 @@ fn all_chats(s: &State) -> Vec<i64> {
     chats
 }
 
+/// What the group shows of a client's messages, in the group's order: the source message id
+/// of each copy, and the topics they landed in (consecutive repeats merged).
+#[allow(dead_code)]
+pub fn relayed_sources(bench: &Bench, user: &TgUser) -> (Vec<i32>, Vec<Option<i32>>) {
+    bench.tg.read(|s| {
+        // Messages come in id order, which is the group's order.
+        let in_group: Vec<(i32, Option<i32>)> = s
+            .messages(s.group_id())
+            .iter()
+            .filter_map(|m| match m.copied_from {
+                Some((chat, src)) if chat == user.id as i64 => Some((src, m.thread_id)),
+                _ => None,
+            })
+            .collect();
+        let mut threads: Vec<Option<i32>> = in_group.iter().map(|(_, t)| *t).collect();
+        threads.dedup();
+        (in_group.into_iter().map(|(src, _)| src).collect(), threads)
+    })
+}
+
 /// Texts (or captions) of what the bot itself wrote into a topic, oldest first.
 pub fn bot_texts_in(s: &State, thread: i32) -> Vec<String> {
     s.bot_messages_in(Some(thread))

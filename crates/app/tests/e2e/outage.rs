@@ -2,7 +2,7 @@
 //! twice. MariaDB sits behind a TCP proxy the test can cut — stopping the shared server would
 //! disturb the other tests running beside this one.
 
-use crate::harness::{Backend, Bench, PROMPT, client, copies};
+use crate::harness::{Backend, Bench, PROMPT, client, copies, relayed_sources};
 use adapters_telegram::fake::FakeConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -107,15 +107,7 @@ async fn the_database_going_away_mid_burst_loses_and_repeats_nothing() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
     for (user, ids) in clients.iter().zip(&sent) {
-        let sources: Vec<i32> = bench.tg.read(|s| {
-            s.messages(s.group_id())
-                .iter()
-                .filter_map(|m| match m.copied_from {
-                    Some((chat, src)) if chat == user.id as i64 => Some(src),
-                    _ => None,
-                })
-                .collect()
-        });
+        let (sources, _) = relayed_sources(&bench, user);
         assert_eq!(&sources, ids, "{}: each once, in order", user.first_name);
     }
     bot.shutdown().await;

@@ -1,7 +1,9 @@
 //! "Nothing lost, nothing duplicated" (SPEC §11) under what really happens: the bot killed
 //! mid-burst, Telegram's rate limits, injected 5xx/429 answers — on SQLite and MariaDB.
 
-use crate::harness::{Backend, Bench, PROMPT, client, copies, kill_hard, staff, terminate};
+use crate::harness::{
+    Backend, Bench, PROMPT, client, copies, kill_hard, relayed_sources, staff, terminate,
+};
 use adapters_telegram::fake::{FakeConfig, Faults, Limits, State, TgUser};
 use std::time::Duration;
 
@@ -30,29 +32,6 @@ fn delivered(s: &State, clients: &[TgUser], sent: &[Vec<i32>]) -> usize {
                 .count()
         })
         .sum()
-}
-
-/// What the group shows of a client's messages: their sources in topic order, and the topics.
-fn relayed_sources(bench: &Bench, user: &TgUser) -> (Vec<i32>, Vec<Option<i32>>) {
-    bench.tg.read(|s| {
-        let mut in_group: Vec<(i32, i32, Option<i32>)> = s
-            .messages(s.group_id())
-            .iter()
-            .filter_map(|m| match m.copied_from {
-                Some((chat, src)) if chat == user.id as i64 => {
-                    Some((m.message_id, src, m.thread_id))
-                }
-                _ => None,
-            })
-            .collect();
-        in_group.sort_unstable();
-        let mut threads: Vec<Option<i32>> = in_group.iter().map(|(_, _, t)| *t).collect();
-        threads.dedup();
-        (
-            in_group.into_iter().map(|(_, src, _)| src).collect(),
-            threads,
-        )
-    })
 }
 
 /// Every message arrived, in order; returns how many arrived twice. A repeat can only be the
