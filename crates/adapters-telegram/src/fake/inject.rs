@@ -168,27 +168,12 @@ impl State {
         let (text, caption, media) = self.media(content);
         let id = self.alloc_id(chat);
         StoredMessage {
-            chat_id: chat,
-            message_id: id,
-            thread_id: thread,
-            is_topic_message: thread.is_some(),
-            from: from.clone(),
-            date: unix_now(),
-            edit_date: None,
             entities: text.as_deref().and_then(command_entities),
             text,
             caption,
-            caption_entities: None,
-            source: None,
-            parse_mode: None,
             media,
-            service: None,
             reply_to,
-            reply_markup: None,
-            media_group_id: None,
-            copied_from: None,
-            by_bot: false,
-            deleted: false,
+            ..StoredMessage::blank(chat, id, thread, from, false)
         }
     }
 
@@ -417,28 +402,6 @@ impl State {
         thread: i32,
         from: &TgUser,
     ) -> StoredMessage {
-        StoredMessage {
-            chat_id: chat,
-            message_id: id,
-            thread_id: Some(thread),
-            is_topic_message: true,
-            from: from.clone(),
-            date: unix_now(),
-            edit_date: None,
-            text: None,
-            entities: None,
-            caption: None,
-            caption_entities: None,
-            source: None,
-            parse_mode: None,
-            media: None,
-            service: None,
-            reply_to: None,
-            reply_markup: None,
-            media_group_id: None,
-            copied_from: None,
-            by_bot: false,
-            deleted: false,
-        }
+        StoredMessage::blank(chat, id, Some(thread), from, false)
     }
 }

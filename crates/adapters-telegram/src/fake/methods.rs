@@ -364,29 +364,7 @@ fn reply_target(s: &State, chat: i64, p: &Params) -> R<(Option<i32>, Option<Opti
 }
 
 fn new_message(s: &State, chat: i64, id: i32, thread: Option<i32>) -> StoredMessage {
-    StoredMessage {
-        chat_id: chat,
-        message_id: id,
-        thread_id: thread,
-        is_topic_message: thread.is_some(),
-        from: s.bot.clone(),
-        date: unix_now(),
-        edit_date: None,
-        text: None,
-        entities: None,
-        caption: None,
-        caption_entities: None,
-        source: None,
-        parse_mode: None,
-        media: None,
-        service: None,
-        reply_to: None,
-        reply_markup: None,
-        media_group_id: None,
-        copied_from: None,
-        by_bot: true,
-        deleted: false,
-    }
+    StoredMessage::blank(chat, id, thread, &s.bot, true)
 }
 
 /// Resolves chat, thread and reply of a send; the thread comes from the parameter or, when
@@ -423,12 +401,7 @@ fn send_message(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
 }
 
 fn source_message(s: &State, from_chat: i64, id: i32) -> R<StoredMessage> {
-    if from_chat != s.group_id
-        && u64::try_from(from_chat)
-            .ok()
-            .and_then(|u| s.users.get(&u))
-            .is_none()
-    {
+    if !s.knows_chat(from_chat) {
         return Err(ApiError::bad("chat not found"));
     }
     let m = s
@@ -540,12 +513,7 @@ fn editable(s: &State, p: &Params) -> R<(i64, i32)> {
     }
     let chat = p.chat("chat_id")?;
     let id = p.required_int32("message_id")?;
-    if chat != s.group_id
-        && u64::try_from(chat)
-            .ok()
-            .and_then(|u| s.users.get(&u))
-            .is_none()
-    {
+    if !s.knows_chat(chat) {
         return Err(ApiError::bad("chat not found"));
     }
     let m = s
@@ -672,17 +640,11 @@ fn delete_message(s: &mut State, p: &Params) -> R<Value> {
 fn forum(s: &State, p: &Params) -> R<()> {
     let chat = p.chat("chat_id")?;
     if chat != s.group_id {
-        return Err(
-            if u64::try_from(chat)
-                .ok()
-                .and_then(|u| s.users.get(&u))
-                .is_some()
-            {
-                ApiError::bad("the chat is not a forum")
-            } else {
-                ApiError::bad("chat not found")
-            },
-        );
+        return Err(if s.user_of_chat(chat).is_some() {
+            ApiError::bad("the chat is not a forum")
+        } else {
+            ApiError::bad("chat not found")
+        });
     }
     if !s.knobs.bot_can_manage_topics {
         return Err(ApiError::bad("not enough rights to manage topics"));
@@ -933,11 +895,7 @@ fn delete_commands(s: &mut State, p: &Params) -> R<Value> {
 
 fn get_chat(s: &State, p: &Params) -> R<Value> {
     let chat = p.chat("chat_id")?;
-    let known = chat == s.group_id
-        || u64::try_from(chat)
-            .ok()
-            .and_then(|u| s.users.get(&u))
-            .is_some_and(|u| u.has_chat);
+    let known = chat == s.group_id || s.user_of_chat(chat).is_some_and(|u| u.has_chat);
     if !known {
         return Err(ApiError::bad("chat not found"));
     }
@@ -955,12 +913,7 @@ fn get_chat_member(s: &State, p: &Params) -> R<Value> {
         .int("user_id")?
         .ok_or_else(|| ApiError::bad("user_id is empty"))?;
     let user = u64::try_from(user).map_err(|_| ApiError::bad("invalid user_id specified"))?;
-    if chat != s.group_id
-        && u64::try_from(chat)
-            .ok()
-            .and_then(|u| s.users.get(&u))
-            .is_none()
-    {
+    if !s.knows_chat(chat) {
         return Err(ApiError::bad("chat not found"));
     }
     if user == s.bot.id {

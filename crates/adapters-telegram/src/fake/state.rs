@@ -198,6 +198,39 @@ pub struct StoredMessage {
 }
 
 impl StoredMessage {
+    /// A message with no content yet: the shell every send, copy and injection fills in.
+    pub(crate) fn blank(
+        chat: i64,
+        id: i32,
+        thread: Option<i32>,
+        from: &TgUser,
+        by_bot: bool,
+    ) -> Self {
+        Self {
+            chat_id: chat,
+            message_id: id,
+            thread_id: thread,
+            is_topic_message: thread.is_some(),
+            from: from.clone(),
+            date: unix_now(),
+            edit_date: None,
+            text: None,
+            entities: None,
+            caption: None,
+            caption_entities: None,
+            source: None,
+            parse_mode: None,
+            media: None,
+            service: None,
+            reply_to: None,
+            reply_markup: None,
+            media_group_id: None,
+            copied_from: None,
+            by_bot,
+            deleted: false,
+        }
+    }
+
     /// Text or caption, whichever it has.
     pub fn content(&self) -> Option<&str> {
         self.text.as_deref().or(self.caption.as_deref())
@@ -571,6 +604,16 @@ impl State {
         let n = self.next_media_group;
         self.next_media_group += 1;
         format!("1{n:016}")
+    }
+
+    /// The user whose private chat `chat_id` is, if the fake has seen them.
+    pub(crate) fn user_of_chat(&self, chat_id: i64) -> Option<&UserState> {
+        u64::try_from(chat_id).ok().and_then(|u| self.users.get(&u))
+    }
+
+    /// The support group, or a private chat with a user the fake has seen.
+    pub(crate) fn knows_chat(&self, chat_id: i64) -> bool {
+        chat_id == self.group_id || self.user_of_chat(chat_id).is_some()
     }
 
     pub(crate) fn is_private(&self, chat_id: i64) -> bool {
