@@ -1,4 +1,5 @@
-//! The running bot: three loops over the domain's ports.
+//! The running bot: the loops over the domain's ports (poller, handler, sender, link expiry,
+//! outbox housekeeping).
 //!
 //! ```text
 //! getUpdates ─▶ poller ─▶ inbox (stored, offset moved in the same transaction)
@@ -231,9 +232,8 @@ pub async fn send_loop(
             Err(e) => {
                 failures += 1;
                 tracing::warn!(error = %e, "cannot read the outbox; retrying");
-                if sleep_or_stop(&mut stop, backoff(failures)).await {
-                    continue;
-                }
+                // Stopping or not, the top of the loop decides what comes next.
+                sleep_or_stop(&mut stop, backoff(failures)).await;
                 continue;
             }
         };
