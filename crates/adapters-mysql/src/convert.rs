@@ -13,9 +13,10 @@ use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use domain::client::{Client, ClientLink};
 use domain::contract::ContractNumber;
 use domain::enote_link::{LinkState, PendingLink};
-use domain::ids::{ChatRef, GroupId, MessageId, PendingLinkId, ThreadId, TicketId, UserId};
+use domain::ids::{GroupId, MessageId, PendingLinkId, ThreadId, TicketId, UserId};
 use domain::label::{Label, MAX_LABEL_CHARS};
 use domain::message::{Direction, MediaKind, MessageRecord};
+use domain::outbound::Queue;
 use domain::owner::OwnerKey;
 use domain::phone::Phone;
 use domain::ports::StoreError;
@@ -222,14 +223,28 @@ pub(crate) fn pending_link(row: pending_links::Model) -> Result<PendingLink, Sto
     })
 }
 
-/// Telegram's convention: users are positive, groups negative.
-pub(crate) fn chat_ref(v: i64) -> Result<ChatRef, StoreError> {
-    if v > 0 {
-        Ok(ChatRef::Client(user("outbox", v)?))
+/// How an outbox queue is stored in `outbox.destination`, by Telegram's sign convention:
+/// a client's private chat is their user id (positive), the group outside topics is the
+/// group's chat id (negative, `-100…`), and a client's topic is the negated user id — negative
+/// like the group it belongs to, but never the group's id (supergroup ids are `-100` followed
+/// by ten digits or more; user ids stay far below that). Entries queued by an earlier version,
+/// which put every group action under the group's id, read back as the `Group` queue.
+pub(crate) fn queue_key(queue: Queue, group: GroupId) -> i64 {
+    match queue {
+        Queue::Client(u) => u.get(),
+        Queue::Topic(u) => -u.get(),
+        Queue::Group => group.get(),
+    }
+}
+
+/// The inverse of [`queue_key`].
+pub(crate) fn queue(v: i64, group: GroupId) -> Result<Queue, StoreError> {
+    if v == group.get() {
+        Ok(Queue::Group)
+    } else if v > 0 {
+        Ok(Queue::Client(user("outbox", v)?))
     } else {
-        GroupId::new(v)
-            .map(ChatRef::Group)
-            .map_err(|e| corrupt("outbox", e))
+        Ok(Queue::Topic(user("outbox", v.checked_neg().unwrap_or(0))?))
     }
 }
 
@@ -251,10 +266,22 @@ mod tests {
     }
 
     #[test]
-    fn chat_refs_follow_the_sign() {
-        assert!(matches!(chat_ref(5), Ok(ChatRef::Client(_))));
-        assert!(matches!(chat_ref(-100), Ok(ChatRef::Group(_))));
-        assert!(matches!(chat_ref(0), Err(StoreError::Corrupt(_))));
+    fn queues_round_trip_through_their_stored_key() {
+        let group = GroupId::new(-1002992147362).unwrap();
+        let u = UserId::new(8_000_000_000).unwrap();
+        for q in [Queue::Client(u), Queue::Topic(u), Queue::Group] {
+            assert_eq!(queue(queue_key(q, group), group).unwrap(), q);
+        }
+        // A topic and a private chat of the same client are different queues.
+        assert_ne!(
+            queue_key(Queue::Topic(u), group),
+            queue_key(Queue::Client(u), group)
+        );
+        assert!(matches!(queue(0, group), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            queue(i64::MIN, group),
+            Err(StoreError::Corrupt(_))
+        ));
     }
 
     #[test]

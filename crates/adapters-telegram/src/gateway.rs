@@ -61,7 +61,11 @@ impl TelegramGateway {
         request: impl Future<Output = Result<T, frankenstein::Error>>,
     ) -> Result<T, ChatError> {
         if let Some(limiter) = &self.limiter {
-            limiter.acquire(chat).await;
+            // Not sent: the entry stays queued for the next start.
+            limiter
+                .acquire(chat)
+                .await
+                .map_err(|closed| ChatError::Transient(closed.to_string()))?;
         }
         let result = request.await.map_err(|e| map_error(&e));
         if let (Err(ChatError::RateLimited { retry_after }), Some(limiter)) =

@@ -2,11 +2,24 @@
 //! per private chat, 20 a minute per group — a forum is one chat, so all its topics share those
 //! 20 — and every `retry_after` Telegram announced for a chat is waited out before that chat is
 //! sent to again. Sliding windows: a slot frees exactly one window after it was taken.
+//!
+//! Two things make a shared group budget fair to the clients behind it:
+//! - **Pacing.** A group's sends are spread over the minute (a short burst, then one every
+//!   ~3 s) instead of 20 at once and then a minute of silence, so a message that arrives in
+//!   the middle of a backlog waits seconds, not a minute.
+//! - **First come, first served.** Senders waiting for the same chat get their slots in the
+//!   order they asked, so every client topic with something to send gets its turn before any
+//!   one of them gets a second.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
+
+/// How many group sends may go back to back before pacing starts: a new client's first message
+/// is three (their topic, the card, the copy), and should not be spread over six seconds.
+pub const GROUP_BURST: u32 = 3;
 
 /// The limits (configurable; Telegram does not publish exact values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,19 +66,50 @@ impl Window {
     }
 }
 
+/// Spreads a group's sends evenly (the generic cell rate algorithm): one every `interval`, with
+/// up to [`GROUP_BURST`] back to back after a quiet spell.
+#[derive(Debug, Default)]
+struct Pace {
+    /// When the next send would be due if sends were perfectly even.
+    theoretical: Option<Instant>,
+}
+
+impl Pace {
+    fn free_at(&self, now: Instant, interval: Duration) -> Instant {
+        let tolerance = interval * (GROUP_BURST - 1);
+        match self.theoretical {
+            Some(t) if t > now + tolerance => t - tolerance,
+            _ => now,
+        }
+    }
+
+    fn take(&mut self, now: Instant, interval: Duration) {
+        self.theoretical = Some(self.theoretical.map_or(now, |t| t.max(now)) + interval);
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     global: Window,
     chats: HashMap<i64, Window>,
+    paces: HashMap<i64, Pace>,
     penalties: HashMap<i64, Instant>,
     global_penalty: Option<Instant>,
 }
+
+/// The limiter is closing: the bot is stopping, and nothing more will be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the bot is stopping")]
+pub struct Closed;
 
 /// Shared by every sender task.
 #[derive(Debug)]
 pub struct RateLimiter {
     limits: Limits,
     state: Mutex<State>,
+    /// One first-come-first-served line per chat with someone waiting.
+    lines: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    closed: watch::Sender<bool>,
 }
 
 impl RateLimiter {
@@ -74,7 +118,16 @@ impl RateLimiter {
         Self {
             limits,
             state: Mutex::new(State::default()),
+            lines: Mutex::new(HashMap::new()),
+            closed: watch::Sender::new(false),
         }
+    }
+
+    /// The spacing of a group's paced sends: its window (with the safety margin) shared out
+    /// evenly.
+    fn group_interval(&self) -> Duration {
+        let window = Duration::from_secs(61);
+        window / self.limits.group_per_min.max(1)
     }
 
     /// Takes a slot for `chat` (`None`: not a chat message, e.g. a button answer) if one is free
@@ -96,6 +149,8 @@ impl RateLimiter {
                 }
             }
             let (max, len) = if chat < 0 {
+                let interval = self.group_interval();
+                ready = ready.max(st.paces.entry(chat).or_default().free_at(now, interval));
                 (self.limits.group_per_min, Duration::from_secs(60))
             } else {
                 (self.limits.private_per_sec, Duration::from_secs(1))
@@ -108,18 +163,63 @@ impl RateLimiter {
         st.global.taken.push_back(now);
         if let Some(chat) = chat {
             st.chats.entry(chat).or_default().taken.push_back(now);
+            if chat < 0 {
+                let interval = self.group_interval();
+                st.paces.entry(chat).or_default().take(now, interval);
+            }
         }
         Ok(())
     }
 
-    /// Waits for a slot and takes it.
-    pub async fn acquire(&self, chat: Option<i64>) {
+    /// Waits for a slot and takes it; senders waiting for the same chat are served in the
+    /// order they called. Fails only once the limiter is [closed](Self::close).
+    pub async fn acquire(&self, chat: Option<i64>) -> Result<(), Closed> {
+        let mut closed = self.closed.subscribe();
+        if *closed.borrow_and_update() {
+            return Err(Closed);
+        }
+        let line = chat.map(|c| self.line(c));
+        let result = tokio::select! {
+            r = self.wait_in_line(chat, line.as_ref()) => Ok(r),
+            _ = closed.wait_for(|c| *c) => Err(Closed),
+        };
+        if let (Some(chat), Some(line)) = (chat, line) {
+            self.leave_line(chat, line);
+        }
+        result
+    }
+
+    async fn wait_in_line(&self, chat: Option<i64>, line: Option<&Arc<tokio::sync::Mutex<()>>>) {
+        // tokio's mutex queues its waiters fairly: whoever asked first gets the chat's next slot.
+        let _turn = match line {
+            Some(l) => Some(l.lock().await),
+            None => None,
+        };
         loop {
             match self.try_acquire(chat, Instant::now()) {
                 Ok(()) => return,
                 Err(at) => tokio::time::sleep_until(at).await,
             }
         }
+    }
+
+    fn line(&self, chat: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut lines = self.lines.lock().expect("limiter lines");
+        lines.entry(chat).or_default().clone()
+    }
+
+    fn leave_line(&self, chat: i64, line: Arc<tokio::sync::Mutex<()>>) {
+        let mut lines = self.lines.lock().expect("limiter lines");
+        // Nobody else holds it (only the map and this caller): the chat's line is empty.
+        if Arc::strong_count(&line) == 2 {
+            lines.remove(&chat);
+        }
+    }
+
+    /// Stops handing out slots: every waiting and later [`acquire`](Self::acquire) fails with
+    /// [`Closed`], so a stopping bot does not wait out minutes of queued sends.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
     }
 
     /// Telegram said "retry after": nothing goes to `chat` before that has run out.
@@ -152,14 +252,15 @@ mod tests {
 
     #[test]
     fn the_group_gets_twenty_a_minute_shared_by_all_topics() {
+        // A pace that never binds, to see the window alone.
         let l = RateLimiter::new(Limits::default());
         let t0 = Instant::now();
         for i in 0..20 {
-            // 20 sends spread over 10 s all pass (the global and group windows allow them).
-            l.try_acquire(Some(GROUP), t0 + Duration::from_millis(500 * i))
+            // 20 sends, each as soon as the pace allows, all pass within the window.
+            l.try_acquire(Some(GROUP), t0 + l.group_interval() * i)
                 .unwrap();
         }
-        let at = t0 + Duration::from_secs(10);
+        let at = t0 + l.group_interval() * 20 - Duration::from_millis(1);
         let next = l.try_acquire(Some(GROUP), at).unwrap_err();
         assert_eq!(
             next,
@@ -167,6 +268,106 @@ mod tests {
             "the 21st waits for the first slot to free, with a second's margin"
         );
         l.try_acquire(Some(GROUP), next).unwrap();
+    }
+
+    #[test]
+    fn the_group_is_paced_after_a_short_burst() {
+        let l = RateLimiter::new(Limits::default());
+        let t0 = Instant::now();
+        let every = l.group_interval();
+        assert_eq!(every, Duration::from_millis(3050));
+        for _ in 0..GROUP_BURST {
+            l.try_acquire(Some(GROUP), t0).unwrap();
+        }
+        // Then one every 3.05 s, however many wait.
+        assert_eq!(l.try_acquire(Some(GROUP), t0), Err(t0 + every));
+        l.try_acquire(Some(GROUP), t0 + every).unwrap();
+        assert_eq!(l.try_acquire(Some(GROUP), t0 + every), Err(t0 + every * 2));
+        // A private chat is not held up by the group's pace.
+        l.try_acquire(Some(5), t0 + every).unwrap();
+        // After a quiet spell the burst is available again.
+        let later = t0 + Duration::from_secs(120);
+        for _ in 0..GROUP_BURST {
+            l.try_acquire(Some(GROUP), later).unwrap();
+        }
+        assert!(l.try_acquire(Some(GROUP), later).is_err());
+    }
+
+    #[test]
+    fn a_backlog_still_uses_the_whole_budget() {
+        // Sends taken as soon as allowed for ten minutes: the pace and the window together
+        // still give about 20 a minute (19.67 with the second's safety margin).
+        let l = RateLimiter::new(Limits::default());
+        let t0 = Instant::now();
+        let mut now = t0;
+        let mut sent = 0;
+        while now < t0 + Duration::from_secs(600) {
+            match l.try_acquire(Some(GROUP), now) {
+                Ok(()) => sent += 1,
+                Err(at) => now = at,
+            }
+        }
+        assert!((195..=200).contains(&sent), "{sent} sends in 10 minutes");
+        // …and never more than 20 in any minute.
+        let taken: Vec<Instant> = l.state.lock().unwrap().chats[&GROUP]
+            .taken
+            .iter()
+            .copied()
+            .collect();
+        assert!(taken.len() <= 20);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn senders_waiting_for_a_chat_are_served_in_order() {
+        let l = Arc::new(RateLimiter::new(Limits::default()));
+        let t0 = Instant::now();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        // The burst is used up, so everyone below has to wait for the pace.
+        for _ in 0..GROUP_BURST {
+            l.acquire(Some(GROUP)).await.unwrap();
+        }
+        for who in 0..3 {
+            let (l, tx) = (l.clone(), tx.clone());
+            tokio::spawn(async move {
+                l.acquire(Some(GROUP)).await.unwrap();
+                tx.send(who).unwrap();
+            });
+            // Each asks a moment after the previous one.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // A latecomer asking at the very instant the next slot frees does not take it from
+        // those who have been waiting for it.
+        tokio::time::sleep_until(t0 + l.group_interval()).await;
+        l.acquire(Some(GROUP)).await.unwrap();
+        tx.send(99).unwrap();
+        drop(tx);
+        let mut order = Vec::new();
+        while let Some(who) = rx.recv().await {
+            order.push(who);
+        }
+        assert_eq!(order, [0, 1, 2, 99]);
+        assert!(
+            l.lines.lock().unwrap().is_empty(),
+            "empty lines are dropped"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_releases_every_waiter() {
+        let l = Arc::new(RateLimiter::new(Limits::default()));
+        l.penalize(Some(GROUP), Duration::from_secs(3600), Instant::now());
+        let waiters: Vec<_> = (0..3)
+            .map(|_| {
+                let l = l.clone();
+                tokio::spawn(async move { l.acquire(Some(GROUP)).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        l.close();
+        for w in waiters {
+            assert_eq!(w.await.unwrap(), Err(Closed));
+        }
+        assert_eq!(l.acquire(Some(5)).await, Err(Closed), "and later callers");
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!                 decode ─▶ SupportDesk::handle ─▶ one commit: state + outbox + "handled"
 //!                                                        │
 //!                                                        ▼
-//!                 sender: the head of each chat's queue; the gateway keeps Telegram's limits
+//!                 sender: a worker per queue (a client's chat, a client's topic, the group),
+//!                 queues side by side; the gateway keeps Telegram's limits per chat
 //!                 Delivery::deliver ─▶ Telegram; results committed with "done"
 //! ```
 //! The offset Telegram sees moves only after the updates are stored, and an update is marked
@@ -20,7 +21,8 @@ use crate::http::Vitals;
 use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
 use domain::change::Change;
-use domain::ids::{ChatRef, GroupId, OutboxId, UpdateId};
+use domain::ids::{GroupId, OutboxId, UpdateId};
+use domain::outbound::Queue;
 use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry, UnitOfWork};
 use domain::services::{Delivery, DeliveryError, SupportDesk};
 use std::collections::{BTreeMap, HashSet};
@@ -201,7 +203,14 @@ pub async fn handle_loop(
     tracing::info!("handler stopped");
 }
 
-/// Delivers the outbox: the head of each chat's queue, within Telegram's limits.
+/// Delivers the outbox: each queue (`Outbound::queue`) in order, queues side by side, within
+/// Telegram's limits (which the gateway keeps per chat).
+///
+/// A queue with something due gets a worker that sends its entries one after another, asking
+/// the outbox only for that queue's next entry, until the queue is empty or its head must wait
+/// (a `retry_after`, a backoff). The loop here only finds queues without a worker: on start,
+/// when the handler queues something, when a worker ends, and every half second for entries
+/// whose wait is over.
 pub async fn send_loop(
     delivery: Arc<Delivery>,
     outbox: Arc<dyn Outbox>,
@@ -210,21 +219,20 @@ pub async fn send_loop(
     mut stop: Shutdown,
 ) {
     let mut failures = 0;
-    let mut in_flight: JoinSet<()> = JoinSet::new();
-    // Chats with a send in flight (their next entry waits, keeping the order), and the entries
-    // in flight (an entry without a chat, e.g. a button answer, must not start twice).
-    let mut busy_chats: HashSet<ChatRef> = HashSet::new();
+    let mut workers: JoinSet<()> = JoinSet::new();
+    // Queues with a worker (their next entry is that worker's to send, keeping the order), and
+    // entries in flight (an entry without a queue, e.g. a button answer, must not start twice).
+    let mut busy_queues: HashSet<Queue> = HashSet::new();
     let mut busy_entries: HashSet<OutboxId> = HashSet::new();
-    let (done_tx, mut done_rx) =
-        tokio::sync::mpsc::unbounded_channel::<(OutboxId, Option<ChatRef>)>();
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
     loop {
         while let Ok(done) = done_rx.try_recv() {
-            release(done, &mut busy_chats, &mut busy_entries);
+            done.release(&mut busy_queues, &mut busy_entries);
         }
-        while in_flight.try_join_next().is_some() {}
+        while workers.try_join_next().is_some() {}
         if stopping(&stop) {
             // Finish what is being sent; the rest stays queued for the next start.
-            while in_flight.join_next().await.is_some() {}
+            while workers.join_next().await.is_some() {}
             break;
         }
         let due = match outbox.due(Utc::now(), 200).await {
@@ -238,17 +246,20 @@ pub async fn send_loop(
             }
         };
         failures = 0;
-        let mut started = 0;
         for entry in due {
-            let (id, dest) = (entry.id, entry.destination);
-            if busy_entries.contains(&id) || dest.is_some_and(|d| busy_chats.contains(&d)) {
+            if busy_entries.contains(&entry.id)
+                || entry.queue.is_some_and(|q| busy_queues.contains(&q))
+            {
                 continue;
             }
-            busy_entries.insert(id);
-            if let Some(d) = dest {
-                busy_chats.insert(d);
+            let finished = Finished {
+                queue: entry.queue,
+                first: entry.id,
+            };
+            busy_entries.insert(entry.id);
+            if let Some(q) = entry.queue {
+                busy_queues.insert(q);
             }
-            started += 1;
             let (delivery, outbox, store, done, stop) = (
                 delivery.clone(),
                 outbox.clone(),
@@ -256,56 +267,78 @@ pub async fn send_loop(
                 done_tx.clone(),
                 stop.clone(),
             );
-            in_flight.spawn(async move {
-                deliver_one(&delivery, outbox.as_ref(), store.as_ref(), entry, stop).await;
-                let _ = done.send((id, dest));
+            workers.spawn(async move {
+                work_through(&delivery, outbox.as_ref(), store.as_ref(), entry, stop).await;
+                let _ = done.send(finished);
             });
         }
-        if started == 0 {
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                Some(done) = done_rx.recv() => release(done, &mut busy_chats, &mut busy_entries),
-                _ = stop.changed() => {}
-            }
-        } else {
-            // Let started sends progress before looking again.
-            tokio::select! {
-                Some(done) = done_rx.recv() => release(done, &mut busy_chats, &mut busy_entries),
-                _ = wake.notified() => {}
-                _ = stop.changed() => {}
-            }
+        tokio::select! {
+            Some(done) = done_rx.recv() => done.release(&mut busy_queues, &mut busy_entries),
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            _ = stop.changed() => {}
         }
     }
     tracing::info!("sender stopped");
 }
 
-/// A finished send frees its entry and its chat.
-fn release(
-    (id, dest): (OutboxId, Option<ChatRef>),
-    chats: &mut HashSet<ChatRef>,
-    entries: &mut HashSet<OutboxId>,
-) {
-    entries.remove(&id);
-    if let Some(d) = dest {
-        chats.remove(&d);
+/// A worker has ended: its queue, and the entry it was started with, are free again.
+struct Finished {
+    queue: Option<Queue>,
+    first: OutboxId,
+}
+
+impl Finished {
+    fn release(self, queues: &mut HashSet<Queue>, entries: &mut HashSet<OutboxId>) {
+        entries.remove(&self.first);
+        if let Some(q) = self.queue {
+            queues.remove(&q);
+        }
     }
 }
 
+/// Sends `first`, then the rest of its queue while each next entry is due.
+async fn work_through(
+    delivery: &Delivery,
+    outbox: &dyn Outbox,
+    store: &dyn UnitOfWork,
+    first: OutboxEntry,
+    stop: Shutdown,
+) {
+    let queue = first.queue;
+    let mut entry = first;
+    loop {
+        let sent = deliver_one(delivery, outbox, store, entry, stop.clone()).await;
+        let Some(queue) = queue.filter(|_| sent && !stopping(&stop)) else {
+            return;
+        };
+        match outbox.next_in(queue, Utc::now()).await {
+            Ok(Some(next)) => entry = next,
+            Ok(None) => return,
+            Err(e) => {
+                // The sender's loop picks the queue up again.
+                tracing::warn!(error = %e, "cannot read the outbox; retrying");
+                return;
+            }
+        }
+    }
+}
+
+/// Delivers one entry and records the outcome; true when the entry is done with.
 async fn deliver_one(
     delivery: &Delivery,
     outbox: &dyn Outbox,
     store: &dyn UnitOfWork,
     entry: OutboxEntry,
     stop: Shutdown,
-) {
+) -> bool {
     // The gateway waits for Telegram's limits call by call; here only the outcome is kept.
     let result = delivery.deliver(&entry).await;
     let now = Utc::now();
     let postpone =
         |d: Duration| now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(60));
     let outcome = match result {
-        Ok(()) => return,
+        Ok(()) => return true,
         Err(DeliveryError::RetryAfter(d)) => {
             tracing::info!(
                 outbox = entry.id.get(),
@@ -319,6 +352,10 @@ async fn deliver_one(
                     format!("retry after {}s", d.as_secs()),
                 )
                 .await
+        }
+        Err(DeliveryError::Transient(_)) if stopping(&stop) => {
+            // Most likely never sent because the bot is stopping: it stays queued as it was.
+            return false;
         }
         Err(DeliveryError::Transient(e)) => {
             let wait = backoff(entry.attempts + 1);
@@ -338,7 +375,7 @@ async fn deliver_one(
         Err(DeliveryError::Unrecorded { changes, error }) => {
             tracing::warn!(outbox = entry.id.get(), error = %error, "sent, but the database failed to record it; retrying the record");
             record_until_stored(store, changes, stop).await;
-            return;
+            return true;
         }
         Err(DeliveryError::Misconfigured(e)) => {
             // Loud, and patient: the message waits until an administrator fixes the group.
@@ -348,12 +385,18 @@ async fn deliver_one(
         }
         Err(DeliveryError::Permanent(e)) => {
             tracing::error!(outbox = entry.id.get(), error = %e, action = ?entry.action, "Telegram refused; giving up");
-            outbox.give_up(entry.id, e).await
+            let given_up = outbox.give_up(entry.id, e).await;
+            if given_up.is_ok() {
+                // The queue goes on without it.
+                return true;
+            }
+            given_up
         }
     };
     if let Err(e) = outcome {
         tracing::warn!(outbox = entry.id.get(), error = %e, "cannot record the send outcome");
     }
+    false
 }
 
 /// Commits what a completed send changed, retrying while the database is away: delivering

@@ -163,7 +163,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
     }
     let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
-    let gateway = Arc::new(TelegramGateway::new(send_bot, group).with_limiter(limiter));
+    let gateway = Arc::new(TelegramGateway::new(send_bot, group).with_limiter(limiter.clone()));
 
     let mut desk_settings = DeskSettings::new(group);
     desk_settings.bot_username = settings.bot_username.clone();
@@ -251,6 +251,15 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             wake_sender.clone(),
             stop_rx.clone(),
         )),
+        tokio::spawn({
+            let mut stop = stop_rx.clone();
+            async move {
+                // On stop, what is on the wire finishes; sends still waiting for a slot (maybe
+                // minutes, with a backlog for the group) stay queued for the next start.
+                let _ = stop.wait_for(|s| *s).await;
+                limiter.close();
+            }
+        }),
         tokio::spawn(runtime::housekeeping_loop(store.clone(), stop_rx.clone())),
         tokio::spawn(runtime::expiry_loop(
             desk,

@@ -1,7 +1,7 @@
 //! What the bot sends: outbound actions, stored in the outbox with the state change that caused
 //! them and delivered later, in order per destination chat.
 
-use crate::ids::{ChatRef, GroupId, MessageId, ThreadId, UserId};
+use crate::ids::{MessageId, ThreadId, UserId};
 use crate::label::Label;
 use serde::{Deserialize, Serialize};
 
@@ -150,20 +150,33 @@ pub enum Outbound {
     },
 }
 
+/// The queue an outbound action waits in. A queue's actions go out one at a time, in the order
+/// they were queued; queues are independent of each other, so a client with a backlog never
+/// holds up another. Telegram's limits are per *chat* and are kept by the gateway, not here:
+/// every client topic is its own queue, but all of them share the group's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Queue {
+    /// The client's private chat.
+    Client(UserId),
+    /// The client's topic in the support group (their copies, the bot's texts there, renames).
+    Topic(UserId),
+    /// The support group outside client topics (hints in General, edits of the bot's texts).
+    Group,
+}
+
 impl Outbound {
-    /// The chat whose order this action keeps; `None` for button answers, which are not
-    /// messages and must not wait behind the group's queue.
-    pub fn destination(&self, group: GroupId) -> Option<ChatRef> {
+    /// The queue whose order this action keeps; `None` for button answers, which are not
+    /// messages and must not wait behind anything.
+    pub fn queue(&self) -> Option<Queue> {
         match self {
             Outbound::StaffMessageToClient { client, .. }
             | Outbound::TextToClient { client, .. }
-            | Outbound::EditInClient { client, .. } => Some(ChatRef::Client(*client)),
-            Outbound::ClientMessageToTopic { .. }
-            | Outbound::TextToTopic { .. }
-            | Outbound::TextToGroup { .. }
-            | Outbound::EditInTopic { .. }
-            | Outbound::EditGroupText { .. }
-            | Outbound::RenameTopic { .. } => Some(ChatRef::Group(group)),
+            | Outbound::EditInClient { client, .. } => Some(Queue::Client(*client)),
+            Outbound::ClientMessageToTopic { client, .. }
+            | Outbound::TextToTopic { client, .. }
+            | Outbound::EditInTopic { client, .. }
+            | Outbound::RenameTopic { client, .. } => Some(Queue::Topic(*client)),
+            Outbound::TextToGroup { .. } | Outbound::EditGroupText { .. } => Some(Queue::Group),
             Outbound::AnswerButton { .. } => None,
         }
     }
@@ -174,18 +187,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn destinations_keep_each_chat_in_order() {
-        let group = GroupId::new(-100).unwrap();
+    fn each_client_has_a_queue_for_their_chat_and_one_for_their_topic() {
         let client = UserId::new(5).unwrap();
+        let other = UserId::new(6).unwrap();
         let m = MessageId::new(1).unwrap();
+        let into_topic = |client| Outbound::ClientMessageToTopic {
+            client,
+            message: m,
+            reply_to: None,
+        };
+        assert_eq!(into_topic(client).queue(), Some(Queue::Topic(client)));
+        // Another client's topic is another queue: a backlog in one never holds up the other.
+        assert_ne!(into_topic(client).queue(), into_topic(other).queue());
+        // A client's copies and the bot's texts in their topic keep one order.
         assert_eq!(
-            Outbound::ClientMessageToTopic {
+            Outbound::TextToTopic {
                 client,
-                message: m,
+                text: BotText::new("card"),
                 reply_to: None
             }
-            .destination(group),
-            Some(ChatRef::Group(group))
+            .queue(),
+            Some(Queue::Topic(client))
         );
         assert_eq!(
             Outbound::StaffMessageToClient {
@@ -193,15 +215,24 @@ mod tests {
                 message: m,
                 reply_to: None
             }
-            .destination(group),
-            Some(ChatRef::Client(client))
+            .queue(),
+            Some(Queue::Client(client))
+        );
+        assert_eq!(
+            Outbound::TextToGroup {
+                thread: None,
+                text: BotText::new("hint"),
+                reply_to: None
+            }
+            .queue(),
+            Some(Queue::Group)
         );
         assert_eq!(
             Outbound::AnswerButton {
                 callback_id: "1".into(),
                 text: "ok".into()
             }
-            .destination(group),
+            .queue(),
             None
         );
     }

@@ -6,7 +6,7 @@
 //! (MySQL deadlock, SQLite busy) was rolled back entirely, so it is simply run again.
 
 use super::SqlStore;
-use crate::convert::{CLOSED, OPEN, to_db};
+use crate::convert::{self, CLOSED, OPEN, to_db};
 use crate::entities::{
     audit_log, messages, outbox, pending_links, pp_clients, tickets, update_inbox,
 };
@@ -385,7 +385,7 @@ impl SqlStore {
             }
             Change::Enqueue(action) => {
                 let row = outbox::ActiveModel {
-                    destination: Set(action.destination(self.group).map(|d| d.chat_id())),
+                    destination: Set(action.queue().map(|q| convert::queue_key(q, self.group))),
                     action: Set(json(action)?),
                     attempts: Set(0),
                     not_before: Set(None),

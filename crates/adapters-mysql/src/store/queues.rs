@@ -5,11 +5,11 @@ use super::SqlStore;
 use super::commit::{DONE, GIVEN_UP, PENDING};
 use crate::convert::{self, to_db, to_db_ceil};
 use crate::entities::{outbox, update_inbox, update_offset};
-use crate::error::{Kind, kind, store_err};
+use crate::error::store_err;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use domain::ids::{OutboxId, UpdateId};
-use domain::outbound::Outbound;
+use domain::outbound::{Outbound, Queue};
 use domain::ports::{Inbox, InboxEntry, Outbox, OutboxEntry, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
@@ -45,18 +45,27 @@ impl Inbox for SqlStore {
             .await
             .map_err(store_err)?;
         let now = Utc::now();
-        let mut stored = 0;
-        for u in updates {
-            let exists = update_inbox::Entity::find()
-                .filter(update_inbox::Column::UpdateId.eq(u.update.0))
-                .one(&txn)
+        // Two statements for the whole batch, not two per update: which ids are stored
+        // already, then the rest in one insert.
+        let known: std::collections::HashSet<i64> = if updates.is_empty() {
+            Default::default()
+        } else {
+            update_inbox::Entity::find()
+                .select_only()
+                .column(update_inbox::Column::UpdateId)
+                .filter(update_inbox::Column::UpdateId.is_in(updates.iter().map(|u| u.update.0)))
+                .into_tuple::<i64>()
+                .all(&txn)
                 .await
                 .map_err(store_err)?
-                .is_some();
-            if exists {
-                continue;
-            }
-            let row = update_inbox::ActiveModel {
+                .into_iter()
+                .collect()
+        };
+        let mut seen = std::collections::HashSet::new();
+        let rows: Vec<update_inbox::ActiveModel> = updates
+            .into_iter()
+            .filter(|u| !known.contains(&u.update.0) && seen.insert(u.update.0))
+            .map(|u| update_inbox::ActiveModel {
                 update_id: Set(u.update.0),
                 chat_id: Set(u.chat),
                 payload: Set(u.payload),
@@ -64,17 +73,22 @@ impl Inbox for SqlStore {
                 handled_at: Set(None),
                 received_at: Set(to_db(now)),
                 ..Default::default()
-            };
-            match update_inbox::Entity::insert(row)
+            })
+            .collect();
+        let stored = rows.len();
+        if !rows.is_empty() {
+            update_inbox::Entity::insert_many(rows)
+                // Stored meanwhile by a concurrent batch (a second poller): it is there, which
+                // is all that matters. A no-op update stands in for `DO NOTHING`, whose MySQL
+                // rendering by sea-query MariaDB rejects.
+                .on_conflict(
+                    OnConflict::column(update_inbox::Column::UpdateId)
+                        .update_column(update_inbox::Column::UpdateId)
+                        .to_owned(),
+                )
                 .exec_without_returning(&txn)
                 .await
-            {
-                Ok(_) => stored += 1,
-                // Stored by a concurrent batch (a second poller): it is there, which is all
-                // that matters.
-                Err(e) if kind(&e) == Kind::Unique => {}
-                Err(e) => return Err(store_err(e)),
-            }
+                .map_err(store_err)?;
         }
         let offset = update_offset::ActiveModel {
             id: Set(1),
@@ -194,7 +208,7 @@ impl Outbox for SqlStore {
         rows.truncate(limit);
         let mut due = Vec::with_capacity(rows.len());
         for row in rows {
-            match entry(&row) {
+            match self.entry(&row) {
                 Ok(e) => due.push(e),
                 Err(error) => {
                     // An entry nobody can read would block its chat forever: set it aside.
@@ -206,6 +220,37 @@ impl Outbox for SqlStore {
             }
         }
         Ok(due)
+    }
+
+    async fn next_in(
+        &self,
+        queue: Queue,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, StoreError> {
+        use outbox::Column as O;
+        let head = outbox::Entity::find()
+            .filter(O::Status.eq(PENDING))
+            .filter(O::Destination.eq(convert::queue_key(queue, self.group)))
+            .order_by_asc(O::Id)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?;
+        let Some(row) = head else {
+            return Ok(None);
+        };
+        if row.not_before.is_some_and(|t| t > to_db(now)) {
+            return Ok(None);
+        }
+        match self.entry(&row) {
+            Ok(e) => Ok(Some(e)),
+            Err(error) => {
+                tracing::error!(outbox_id = row.id, %error, "undecodable outbox entry given up");
+                if let Ok(id) = OutboxId::new(row.id) {
+                    self.give_up(id, error.to_string()).await?;
+                }
+                Ok(None)
+            }
+        }
     }
 
     async fn postpone(
@@ -258,14 +303,19 @@ impl Outbox for SqlStore {
     }
 }
 
-fn entry(row: &outbox::Model) -> Result<OutboxEntry, StoreError> {
-    let action: Outbound = serde_json::from_str(&row.action)
-        .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?;
-    Ok(OutboxEntry {
-        id: OutboxId::new(row.id).map_err(|e| StoreError::Corrupt(format!("outbox: {e}")))?,
-        destination: row.destination.map(convert::chat_ref).transpose()?,
-        action,
-        attempts: u32::try_from(row.attempts).unwrap_or(0),
-        not_before: row.not_before.map(convert::from_db),
-    })
+impl SqlStore {
+    fn entry(&self, row: &outbox::Model) -> Result<OutboxEntry, StoreError> {
+        let action: Outbound = serde_json::from_str(&row.action)
+            .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?;
+        Ok(OutboxEntry {
+            id: OutboxId::new(row.id).map_err(|e| StoreError::Corrupt(format!("outbox: {e}")))?,
+            queue: row
+                .destination
+                .map(|v| convert::queue(v, self.group))
+                .transpose()?,
+            action,
+            attempts: u32::try_from(row.attempts).unwrap_or(0),
+            not_before: row.not_before.map(convert::from_db),
+        })
+    }
 }

@@ -58,7 +58,8 @@ contract!(
     scenarios::concurrent_commits_on_one_client_keep_one_ticket_and_every_message,
     scenarios::concurrent_close_counts_are_not_lost,
     scenarios::inbox_stores_each_update_once_and_moves_the_offset,
-    scenarios::outbox_delivers_only_the_head_of_each_chat_in_order,
+    scenarios::outbox_delivers_only_the_head_of_each_queue_in_order,
+    scenarios::outbox_next_in_a_queue_is_its_head_when_due,
     scenarios::outbox_postpone_give_up_and_depth,
     scenarios::pending_link_lifecycle_and_expiry,
     scenarios::failed_commit_leaves_nothing,
@@ -77,7 +78,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 21,
+        SCENARIOS, 22,
         "update the expected count when adding a scenario"
     );
 }

@@ -1,6 +1,6 @@
 //! The contract scenarios: what any implementation of the store ports must do.
 
-use crate::support::{Ctx, GROUP, group};
+use crate::support::{Ctx, GROUP};
 use adapters_mysql::SqlStore;
 use adapters_mysql::entities::{audit_log, messages, outbox, tickets};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -8,10 +8,10 @@ use domain::change::{AuditEntry, Change, TicketRef};
 use domain::client::{ClientLink, Profile};
 use domain::contract::ContractNumber;
 use domain::enote_link::{LinkState, NewPendingLink, PendingLink};
-use domain::ids::{ChatRef, MessageId, OutboxId, ThreadId, TicketId, UpdateId, UserId};
+use domain::ids::{MessageId, OutboxId, ThreadId, TicketId, UpdateId, UserId};
 use domain::label::Label;
 use domain::message::{Direction, MediaKind};
-use domain::outbound::{BotText, Outbound};
+use domain::outbound::{BotText, Outbound, Queue};
 use domain::owner::OwnerKey;
 use domain::phone::Phone;
 use domain::ports::{
@@ -88,6 +88,14 @@ fn text_to_client(client: UserId, html: &str) -> Outbound {
 fn text_to_group(html: &str) -> Outbound {
     Outbound::TextToGroup {
         thread: Some(thread(7)),
+        text: BotText::new(html),
+        reply_to: None,
+    }
+}
+
+fn text_to_topic(client: UserId, html: &str) -> Outbound {
+    Outbound::TextToTopic {
+        client,
         text: BotText::new(html),
         reply_to: None,
     }
@@ -652,8 +660,13 @@ pub async fn inbox_stores_each_update_once_and_moves_the_offset(ctx: Ctx) {
         2
     );
     assert_eq!(store.offset().await.unwrap(), Some(900_000_003));
-    // The same batch again (a poller that crashed before its offset was confirmed).
-    let again = vec![batch[1].clone(), update(900_000_003, None, "{}")];
+    // The same batch again (a poller that crashed before its offset was confirmed), with a
+    // new update listed twice.
+    let again = vec![
+        batch[1].clone(),
+        update(900_000_003, None, "{}"),
+        update(900_000_003, None, "{}"),
+    ];
     assert_eq!(store.store_batch(again, 900_000_004).await.unwrap(), 1);
     assert_eq!(store.offset().await.unwrap(), Some(900_000_004));
     // Even an empty batch moves the offset.
@@ -693,22 +706,25 @@ pub async fn inbox_stores_each_update_once_and_moves_the_offset(ctx: Ctx) {
     assert_eq!(store.unhandled(10).await.unwrap().len(), 2);
 }
 
-pub async fn outbox_delivers_only_the_head_of_each_chat_in_order(ctx: Ctx) {
+pub async fn outbox_delivers_only_the_head_of_each_queue_in_order(ctx: Ctx) {
     let store = ctx.store().await;
     let (a, b) = (uid(BIG), uid(43));
     store
         .commit(vec![
             Change::Enqueue(text_to_client(a, "A1 Привіт")),
             Change::Enqueue(text_to_group("G1")),
+            Change::Enqueue(text_to_topic(a, "TA1")),
             Change::Enqueue(text_to_client(a, "A2 🐾")),
             Change::Enqueue(answer("cb1")),
+            Change::Enqueue(text_to_topic(a, "TA2")),
             Change::Enqueue(text_to_client(b, "B1")),
+            Change::Enqueue(text_to_topic(b, "TB1")),
             Change::Enqueue(text_to_group("G2")),
             Change::Enqueue(answer("cb2")),
         ])
         .await
         .unwrap();
-    assert_eq!(store.depth().await.unwrap(), 7);
+    assert_eq!(store.depth().await.unwrap(), 10);
     let now = at(10, 0, 0);
     let due = store.due(now, 100).await.unwrap();
     let actions: Vec<&Outbound> = due.iter().map(|e| &e.action).collect();
@@ -717,24 +733,38 @@ pub async fn outbox_delivers_only_the_head_of_each_chat_in_order(ctx: Ctx) {
         [
             &text_to_client(a, "A1 Привіт"),
             &text_to_group("G1"),
+            &text_to_topic(a, "TA1"),
             &answer("cb1"),
             &text_to_client(b, "B1"),
+            &text_to_topic(b, "TB1"),
             &answer("cb2"),
         ],
-        "one head per chat, independent entries all, in enqueue order"
+        "one head per queue (a client's chat and their topic are two), \
+         independent entries all, in enqueue order"
     );
-    assert_eq!(due[0].destination, Some(ChatRef::Client(a)));
-    assert_eq!(due[1].destination, Some(ChatRef::Group(group())));
-    assert_eq!(due[2].destination, None);
+    let queues: Vec<Option<Queue>> = due.iter().map(|e| e.queue).collect();
+    assert_eq!(
+        queues,
+        [
+            Some(Queue::Client(a)),
+            Some(Queue::Group),
+            Some(Queue::Topic(a)),
+            None,
+            Some(Queue::Client(b)),
+            Some(Queue::Topic(b)),
+            None,
+        ]
+    );
     assert!(due.windows(2).all(|w| w[0].id < w[1].id));
     assert_eq!(store.due(now, 2).await.unwrap().len(), 2, "limit");
 
-    // Completing a head reveals the next entry of that chat.
+    // Completing a head reveals the next entry of that queue.
     store
         .commit(vec![
             Change::CompleteOutbox(due[0].id),
             Change::CompleteOutbox(due[1].id),
             Change::CompleteOutbox(due[2].id),
+            Change::CompleteOutbox(due[3].id),
         ])
         .await
         .unwrap();
@@ -744,12 +774,80 @@ pub async fn outbox_delivers_only_the_head_of_each_chat_in_order(ctx: Ctx) {
         actions,
         [
             &text_to_client(a, "A2 🐾"),
+            &text_to_topic(a, "TA2"),
             &text_to_client(b, "B1"),
+            &text_to_topic(b, "TB1"),
             &text_to_group("G2"),
             &answer("cb2"),
         ]
     );
-    assert_eq!(store.depth().await.unwrap(), 4);
+    assert_eq!(store.depth().await.unwrap(), 6);
+}
+
+pub async fn outbox_next_in_a_queue_is_its_head_when_due(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (a, b) = (uid(BIG), uid(43));
+    store
+        .commit(vec![
+            Change::Enqueue(text_to_topic(a, "TA1")),
+            Change::Enqueue(text_to_client(a, "A1")),
+            Change::Enqueue(text_to_topic(a, "TA2")),
+            Change::Enqueue(text_to_group("G1")),
+        ])
+        .await
+        .unwrap();
+    let now = at(10, 0, 0);
+    let next = |q| {
+        let store = store.clone();
+        async move {
+            store
+                .next_in(q, now)
+                .await
+                .unwrap()
+                .map(|e| (e.id, e.queue, e.action))
+        }
+    };
+    let (ta1, q, action) = next(Queue::Topic(a)).await.expect("the topic's head");
+    assert_eq!(
+        (q, action),
+        (Some(Queue::Topic(a)), text_to_topic(a, "TA1"))
+    );
+    assert_eq!(
+        next(Queue::Client(a)).await.map(|e| e.2),
+        Some(text_to_client(a, "A1"))
+    );
+    assert_eq!(
+        next(Queue::Group).await.map(|e| e.2),
+        Some(text_to_group("G1"))
+    );
+    assert_eq!(next(Queue::Topic(b)).await, None, "an empty queue");
+
+    // The head goes out; the next one of the same queue follows.
+    store
+        .commit(vec![Change::CompleteOutbox(ta1)])
+        .await
+        .unwrap();
+    let (ta2, _, action) = next(Queue::Topic(a)).await.unwrap();
+    assert_eq!(action, text_to_topic(a, "TA2"));
+
+    // A postponed head is not due, and the entry behind it does not overtake it.
+    store
+        .postpone(ta2, now + TimeDelta::seconds(30), "retry after 30s".into())
+        .await
+        .unwrap();
+    store
+        .commit(vec![Change::Enqueue(text_to_topic(a, "TA3"))])
+        .await
+        .unwrap();
+    assert_eq!(next(Queue::Topic(a)).await, None);
+    assert_eq!(
+        store
+            .next_in(Queue::Topic(a), now + TimeDelta::seconds(30))
+            .await
+            .unwrap()
+            .map(|e| e.action),
+        Some(text_to_topic(a, "TA2"))
+    );
 }
 
 pub async fn outbox_postpone_give_up_and_depth(ctx: Ctx) {

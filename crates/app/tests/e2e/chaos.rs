@@ -45,7 +45,8 @@ async fn killed_three_times_during_one_burst_nothing_is_lost() {
     deduped.dedup();
     assert_eq!(deduped, sent, "every message, in order");
     let repeats = sources.len() - deduped.len();
-    // Each kill can cut off the answer of the one send in flight to the group, no more.
+    // Each kill can cut off the answer of the one send in flight to the client's topic, no
+    // more.
     assert!(repeats <= kills, "{repeats} repeats after {kills} kills");
     assert_eq!(bench.tg.topics().len(), 1);
     assert!(terminate(&mut bot).success());

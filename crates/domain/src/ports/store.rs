@@ -4,9 +4,9 @@
 use crate::change::Change;
 use crate::client::Client;
 use crate::enote_link::PendingLink;
-use crate::ids::{ChatRef, MessageId, OutboxId, PendingLinkId, ThreadId, UpdateId, UserId};
+use crate::ids::{MessageId, OutboxId, PendingLinkId, ThreadId, UpdateId, UserId};
 use crate::message::MessageRecord;
-use crate::outbound::Outbound;
+use crate::outbound::{Outbound, Queue};
 use crate::ticket::Ticket;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -89,7 +89,7 @@ pub trait UnitOfWork: Send + Sync {
     ///
     /// `OpenTicket` MUST NOT create a second open ticket for a client (it is then a no-op);
     /// `TicketRef::OpenOf` MUST resolve to the ticket opened earlier in the same commit;
-    /// `Enqueue` MUST keep the order of the commit within each destination chat.
+    /// `Enqueue` MUST keep the order of the commit within each queue (`Outbound::queue`).
     async fn commit(&self, changes: Vec<Change>) -> Result<(), StoreError>;
 }
 
@@ -126,8 +126,8 @@ pub trait Inbox: Send + Sync {
 pub struct OutboxEntry {
     /// Its id (order of enqueueing).
     pub id: OutboxId,
-    /// The chat whose order it keeps.
-    pub destination: Option<ChatRef>,
+    /// The queue whose order it keeps (`Outbound::queue`).
+    pub queue: Option<Queue>,
     /// What to do.
     pub action: Outbound,
     /// Failed attempts so far.
@@ -140,9 +140,16 @@ pub struct OutboxEntry {
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Entries to deliver now: for each destination only its oldest entry (so a chat's order
-    /// holds), due at `now`; up to `limit`.
+    /// Entries to deliver now: for each queue only its oldest entry (so the queue's order
+    /// holds), due at `now`; up to `limit`, oldest first.
     async fn due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEntry>, StoreError>;
+    /// The oldest entry of `queue` if it is due at `now`: what to send next to a queue whose
+    /// previous entry just went out, without scanning every queue.
+    async fn next_in(
+        &self,
+        queue: Queue,
+        now: DateTime<Utc>,
+    ) -> Result<Option<OutboxEntry>, StoreError>;
     /// Postpones an entry after a failed attempt.
     async fn postpone(
         &self,

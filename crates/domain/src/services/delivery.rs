@@ -290,11 +290,7 @@ impl Delivery {
 
     /// Creates the client's topic, stores it at once (so a failure later never creates a
     /// second one) and posts the client card at its top.
-    async fn open_topic(
-        &self,
-        client: &Client,
-        done: &mut Changes,
-    ) -> Result<ThreadId, DeliveryError> {
+    async fn open_topic(&self, client: &Client) -> Result<ThreadId, DeliveryError> {
         let label = client.display_label();
         let thread = self.chat.create_topic(&label).await?;
         self.store
@@ -310,12 +306,16 @@ impl Delivery {
             .await
             .is_err()
         {
-            // The card is a courtesy; the client's message matters more. Post it after it.
-            done.send(Outbound::TextToTopic {
-                client: client.id,
-                text: card,
-                reply_to: None,
-            });
+            // The card is a courtesy; the client's message matters more, so it goes after it.
+            // It is queued now rather than with the copy's results: the topic exists from here
+            // on, so if the copy fails too no later attempt would post the card.
+            self.store
+                .commit(vec![Change::Enqueue(Outbound::TextToTopic {
+                    client: client.id,
+                    text: card,
+                    reply_to: None,
+                })])
+                .await?;
         }
         Ok(thread)
     }
@@ -333,7 +333,7 @@ impl Delivery {
             Some(t) => t,
             None => {
                 fresh = true;
-                self.open_topic(&c, done).await?
+                self.open_topic(&c).await?
             }
         };
         let mut reopened = false;
@@ -361,7 +361,7 @@ impl Delivery {
                 Err(ChatError::TopicGone) if !fresh => {
                     // Staff deleted the topic: the client gets a new one, the message goes there.
                     c.thread = None;
-                    thread = self.open_topic(&c, done).await?;
+                    thread = self.open_topic(&c).await?;
                     fresh = true;
                     reply_to = None;
                 }

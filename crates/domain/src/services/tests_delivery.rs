@@ -15,7 +15,7 @@ use std::time::Duration;
 fn entry(action: Outbound) -> OutboxEntry {
     OutboxEntry {
         id: OutboxId::new(77).unwrap(),
-        destination: None,
+        queue: None,
         action,
         attempts: 0,
         not_before: None,
@@ -90,6 +90,35 @@ fn the_first_message_creates_the_topic_with_a_card_then_copies() {
             Change::CompleteOutbox(OutboxId::new(77).unwrap()),
         ]
     );
+}
+
+#[test]
+fn a_card_that_fails_is_queued_at_once_and_survives_a_failed_copy() {
+    let kit = Kit::new().with_client(client(500, None));
+    let mut chat = MockChatGateway::new();
+    chat.expect_create_topic()
+        .times(1)
+        .returning(|_| Ok(tid(31)));
+    chat.expect_send_text()
+        .times(1)
+        .returning(|_, _, _, _| Err(ChatError::Transient("502 Bad Gateway".into())));
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::Transient("502 Bad Gateway".into())));
+    let result = futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic())));
+    assert!(matches!(result, Err(DeliveryError::Transient(_))));
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(commits.len(), 2, "{commits:?}");
+    assert!(matches!(commits[0][..], [Change::SetThread { .. }]));
+    // The card waits in the outbox (behind the message, which is retried first): the retry
+    // finds the topic and would not post a card itself.
+    match &commits[1][..] {
+        [Change::Enqueue(Outbound::TextToTopic { client, text, .. })] => {
+            assert_eq!(*client, uid(500));
+            assert!(text.html.contains("Картка клієнта"));
+        }
+        other => panic!("expected the card queued, got {other:?}"),
+    }
 }
 
 #[test]
