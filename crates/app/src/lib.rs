@@ -11,6 +11,7 @@ pub mod config;
 pub mod http;
 pub mod lease;
 pub mod link_log;
+pub mod queue_signal;
 pub mod runtime;
 pub mod wiring;
 

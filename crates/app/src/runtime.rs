@@ -18,6 +18,7 @@
 //! resumes both queues.
 
 use crate::http::Vitals;
+use crate::queue_signal::QueuedReceiver;
 use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
 use domain::change::Change;
@@ -132,13 +133,13 @@ fn backoff(failures: u32) -> Duration {
     Duration::from_millis((250u64 << failures.min(7)).min(30_000))
 }
 
-/// Handles stored updates: each chat's in order, chats concurrently.
+/// Handles stored updates: each chat's in order, chats concurrently. What the handling queues
+/// for sending reaches the sender through the desk's store ([`crate::queue_signal`]).
 pub async fn handle_loop(
     desk: Arc<SupportDesk>,
     inbox: Arc<dyn Inbox>,
     group: GroupId,
     wake: Arc<Notify>,
-    wake_sender: Arc<Notify>,
     mut stop: Shutdown,
 ) {
     let mut failures = 0;
@@ -190,7 +191,6 @@ pub async fn handle_loop(
         while let Some(r) = tasks.join_next().await {
             all_ok &= r.unwrap_or(false);
         }
-        wake_sender.notify_one();
         if all_ok {
             failures = 0;
         } else {
@@ -208,26 +208,32 @@ pub async fn handle_loop(
 ///
 /// A queue with something due gets a worker that sends its entries one after another, asking
 /// the outbox only for that queue's next entry, until the queue is empty or its head must wait
-/// (a `retry_after`, a backoff). The loop here only finds queues without a worker: on start,
-/// when the handler queues something, when a worker ends, and every half second for entries
-/// whose wait is over.
+/// (a `retry_after`, a backoff). Workers are started for the queues a commit names
+/// (`queued`, see [`crate::queue_signal`]) and, by a scan of the whole outbox, on start, when
+/// `wake` is notified and every half second (entries whose wait is over).
 pub async fn send_loop(
     delivery: Arc<Delivery>,
     outbox: Arc<dyn Outbox>,
     store: Arc<dyn UnitOfWork>,
+    mut queued: QueuedReceiver,
     wake: Arc<Notify>,
     mut stop: Shutdown,
 ) {
     let mut failures = 0;
     let mut workers: JoinSet<()> = JoinSet::new();
-    // Queues with a worker (their next entry is that worker's to send, keeping the order), and
-    // entries in flight (an entry without a queue, e.g. a button answer, must not start twice).
-    let mut busy_queues: HashSet<Queue> = HashSet::new();
-    let mut busy_entries: HashSet<OutboxId> = HashSet::new();
+    let mut busy = Busy::default();
     let (done_tx, mut done_rx) = tokio::sync::mpsc::unbounded_channel::<Finished>();
+    let mut scan = true;
+    let mut to_start: Vec<Queue> = Vec::new();
     loop {
         while let Ok(done) = done_rx.try_recv() {
-            done.release(&mut busy_queues, &mut busy_entries);
+            to_start.extend(busy.release(done));
+        }
+        while let Ok(q) = queued.try_recv() {
+            match q {
+                Some(q) => to_start.extend(busy.wants(q)),
+                None => scan = true,
+            }
         }
         while workers.try_join_next().is_some() {}
         if stopping(&stop) {
@@ -235,31 +241,37 @@ pub async fn send_loop(
             while workers.join_next().await.is_some() {}
             break;
         }
-        let due = match outbox.due(Utc::now(), 200).await {
-            Ok(d) => d,
-            Err(e) => {
-                failures += 1;
-                tracing::warn!(error = %e, "cannot read the outbox; retrying");
-                // Stopping or not, the top of the loop decides what comes next.
-                sleep_or_stop(&mut stop, backoff(failures)).await;
-                continue;
+        let mut start: Vec<(Option<Queue>, Option<OutboxEntry>)> = Vec::new();
+        if scan {
+            match outbox.due(Utc::now(), 200).await {
+                Ok(due) => {
+                    failures = 0;
+                    scan = false;
+                    for entry in due {
+                        if busy.take(entry.id, entry.queue) {
+                            start.push((entry.queue, Some(entry)));
+                        }
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, "cannot read the outbox; retrying");
+                    // Stopping or not, the top of the loop decides what comes next.
+                    sleep_or_stop(&mut stop, backoff(failures)).await;
+                    continue;
+                }
             }
-        };
-        failures = 0;
-        for entry in due {
-            if busy_entries.contains(&entry.id)
-                || entry.queue.is_some_and(|q| busy_queues.contains(&q))
-            {
-                continue;
+        }
+        for q in to_start.drain(..) {
+            if busy.take_queue(q) {
+                start.push((Some(q), None));
             }
+        }
+        for (queue, first) in start {
             let finished = Finished {
-                queue: entry.queue,
-                first: entry.id,
+                queue,
+                entry: first.as_ref().map(|e| e.id),
             };
-            busy_entries.insert(entry.id);
-            if let Some(q) = entry.queue {
-                busy_queues.insert(q);
-            }
             let (delivery, outbox, store, done, stop) = (
                 delivery.clone(),
                 outbox.clone(),
@@ -268,58 +280,116 @@ pub async fn send_loop(
                 stop.clone(),
             );
             workers.spawn(async move {
-                work_through(&delivery, outbox.as_ref(), store.as_ref(), entry, stop).await;
+                work_through(
+                    &delivery,
+                    outbox.as_ref(),
+                    store.as_ref(),
+                    queue,
+                    first,
+                    stop,
+                )
+                .await;
                 let _ = done.send(finished);
             });
         }
         tokio::select! {
-            Some(done) = done_rx.recv() => done.release(&mut busy_queues, &mut busy_entries),
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+            Some(done) = done_rx.recv() => to_start.extend(busy.release(done)),
+            Some(q) = queued.recv() => match q {
+                Some(q) => to_start.extend(busy.wants(q)),
+                None => scan = true,
+            },
+            _ = wake.notified() => scan = true,
+            _ = tokio::time::sleep(Duration::from_millis(500)) => scan = true,
             _ = stop.changed() => {}
         }
     }
     tracing::info!("sender stopped");
 }
 
-/// A worker has ended: its queue, and the entry it was started with, are free again.
-struct Finished {
-    queue: Option<Queue>,
-    first: OutboxId,
+/// What the sender has in flight.
+#[derive(Default)]
+struct Busy {
+    /// Queues with a worker: their next entry is that worker's to send, keeping the order.
+    queues: HashSet<Queue>,
+    /// Entries in flight: one without a queue (a button answer) must not start twice.
+    entries: HashSet<OutboxId>,
+    /// Queues that got something while their worker was finishing: started again after it.
+    again: HashSet<Queue>,
 }
 
-impl Finished {
-    fn release(self, queues: &mut HashSet<Queue>, entries: &mut HashSet<OutboxId>) {
-        entries.remove(&self.first);
-        if let Some(q) = self.queue {
-            queues.remove(&q);
+impl Busy {
+    /// Takes an entry found by a scan; false if it or its queue is in flight.
+    fn take(&mut self, entry: OutboxId, queue: Option<Queue>) -> bool {
+        if self.entries.contains(&entry) || queue.is_some_and(|q| self.queues.contains(&q)) {
+            return false;
         }
+        self.entries.insert(entry);
+        if let Some(q) = queue {
+            self.queues.insert(q);
+        }
+        true
+    }
+
+    /// Takes a queue; false if it has a worker.
+    fn take_queue(&mut self, queue: Queue) -> bool {
+        self.queues.insert(queue)
+    }
+
+    /// A commit filled `queue`: start it, or remember it if its worker may have looked already.
+    fn wants(&mut self, queue: Queue) -> Option<Queue> {
+        if self.queues.contains(&queue) {
+            self.again.insert(queue);
+            None
+        } else {
+            Some(queue)
+        }
+    }
+
+    /// A worker ended; returns its queue if it must start again.
+    fn release(&mut self, done: Finished) -> Option<Queue> {
+        if let Some(id) = done.entry {
+            self.entries.remove(&id);
+        }
+        let q = done.queue?;
+        self.queues.remove(&q);
+        self.again.remove(&q).then_some(q)
     }
 }
 
-/// Sends `first`, then the rest of its queue while each next entry is due.
+/// A worker has ended: its queue, and the entry it was started with, are free again.
+struct Finished {
+    queue: Option<Queue>,
+    entry: Option<OutboxId>,
+}
+
+/// Sends `first` (or the head of `queue`), then the rest of the queue while each next entry is
+/// due.
 async fn work_through(
     delivery: &Delivery,
     outbox: &dyn Outbox,
     store: &dyn UnitOfWork,
-    first: OutboxEntry,
+    queue: Option<Queue>,
+    first: Option<OutboxEntry>,
     stop: Shutdown,
 ) {
-    let queue = first.queue;
-    let mut entry = first;
+    let mut next = first;
     loop {
-        let sent = deliver_one(delivery, outbox, store, entry, stop.clone()).await;
-        let Some(queue) = queue.filter(|_| sent && !stopping(&stop)) else {
-            return;
+        let entry = match (next.take(), queue) {
+            (Some(e), _) => e,
+            (None, Some(q)) => match outbox.next_in(q, Utc::now()).await {
+                Ok(Some(e)) => e,
+                Ok(None) => return,
+                Err(e) => {
+                    // The sender's periodic scan picks the queue up again.
+                    tracing::warn!(error = %e, "cannot read the outbox; retrying");
+                    return;
+                }
+            },
+            (None, None) => return,
         };
-        match outbox.next_in(queue, Utc::now()).await {
-            Ok(Some(next)) => entry = next,
-            Ok(None) => return,
-            Err(e) => {
-                // The sender's loop picks the queue up again.
-                tracing::warn!(error = %e, "cannot read the outbox; retrying");
-                return;
-            }
+        let sent = deliver_one(delivery, outbox, store, entry, stop.clone()).await;
+        if !sent || stopping(&stop) {
+            return;
         }
     }
 }

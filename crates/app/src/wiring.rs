@@ -4,6 +4,7 @@ use crate::config::{LogFormat, Settings};
 use crate::http::{self, HttpState, Vitals, Webhook, webhook_path};
 use crate::lease;
 use crate::link_log::FileLinkLog;
+use crate::queue_signal::SignallingStore;
 use crate::runtime;
 use adapters_enote::{EnoteConfig, EnoteDirectory, NotConfiguredDirectory};
 use adapters_mysql::{Database, SqlStore};
@@ -11,7 +12,9 @@ use adapters_telegram::limiter::RateLimiter;
 use adapters_telegram::{BotAdmin, TelegramGateway, UpdateSource};
 use anyhow::Context;
 use domain::command::{CLIENT_COMMANDS, STAFF_COMMANDS};
-use domain::ports::{ChatError, ChatGateway, CommandScope, PracticeDirectory, SystemClock};
+use domain::ports::{
+    ChatError, ChatGateway, CommandScope, PracticeDirectory, SystemClock, UnitOfWork,
+};
 use domain::services::{Delivery, DeskPorts, DeskSettings, SupportDesk};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -165,6 +168,10 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
     let gateway = Arc::new(TelegramGateway::new(send_bot, group).with_limiter(limiter.clone()));
 
+    // Every commit of the use cases names the outbox queues it filled to the sender.
+    let (signalling, queued) = SignallingStore::new(store.clone());
+    let signalling: Arc<dyn UnitOfWork> = Arc::new(signalling);
+
     let mut desk_settings = DeskSettings::new(group);
     desk_settings.bot_username = settings.bot_username.clone();
     desk_settings.note_prefix = settings.note_prefix.clone();
@@ -177,7 +184,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             tickets: store.clone(),
             messages: store.clone(),
             links: store.clone(),
-            store: store.clone(),
+            store: signalling.clone(),
             directory,
             link_log,
             clock: clock.clone(),
@@ -187,7 +194,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let delivery = Arc::new(Delivery::new(
         gateway.clone(),
         store.clone(),
-        store.clone(),
+        signalling.clone(),
         clock,
         group,
     ));
@@ -241,13 +248,13 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             store.clone(),
             group,
             wake_handler.clone(),
-            wake_sender.clone(),
             stop_rx.clone(),
         )),
         tokio::spawn(runtime::send_loop(
             delivery,
             store.clone(),
-            store.clone(),
+            signalling,
+            queued,
             wake_sender.clone(),
             stop_rx.clone(),
         )),
