@@ -1,5 +1,5 @@
 //! The running bot: the loops over the domain's ports (poller, handler, sender, link expiry,
-//! outbox housekeeping).
+//! inbox and outbox housekeeping).
 //!
 //! ```text
 //! getUpdates ─▶ poller ─▶ inbox (stored, offset moved in the same transaction)
@@ -506,14 +506,25 @@ async fn record_until_stored(store: &dyn UnitOfWork, changes: Vec<Change>, mut s
 /// How long delivered outbox entries are kept (for "what did the bot send?" questions).
 pub const OUTBOX_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(7);
 
-/// Once an hour, forgets outbox entries delivered more than [`OUTBOX_RETENTION`] ago, so the
-/// table does not grow for as long as the bot runs.
-pub async fn housekeeping_loop(outbox: Arc<dyn Outbox>, mut stop: Shutdown) {
+/// How long handled updates are kept: long enough to recognise an update Telegram sends again,
+/// and shorter than a week, because Telegram may reuse update ids after a week without updates
+/// and an old row would make a new update look like a duplicate.
+pub const INBOX_RETENTION: chrono::TimeDelta = chrono::TimeDelta::days(6);
+
+/// Once an hour, forgets outbox entries delivered more than [`OUTBOX_RETENTION`] ago and updates
+/// handled more than [`INBOX_RETENTION`] ago, so the tables do not grow for as long as the bot
+/// runs. (Not on every write: that would cost each update a delete.)
+pub async fn housekeeping_loop(outbox: Arc<dyn Outbox>, inbox: Arc<dyn Inbox>, mut stop: Shutdown) {
     loop {
         match outbox.prune(Utc::now() - OUTBOX_RETENTION).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(pruned = n, "old delivered outbox entries removed"),
             Err(e) => tracing::warn!(error = %e, "cannot prune the outbox; will try later"),
+        }
+        match inbox.prune(Utc::now() - INBOX_RETENTION).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(pruned = n, "old handled updates removed"),
+            Err(e) => tracing::warn!(error = %e, "cannot prune the inbox; will try later"),
         }
         if sleep_or_stop(&mut stop, Duration::from_secs(3600)).await {
             return;

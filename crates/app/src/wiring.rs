@@ -267,7 +267,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
                 limiter.close();
             }
         }),
-        tokio::spawn(runtime::housekeeping_loop(store.clone(), stop_rx.clone())),
+        tokio::spawn(runtime::housekeeping_loop(
+            store.clone(),
+            store.clone(),
+            stop_rx.clone(),
+        )),
         tokio::spawn(runtime::expiry_loop(
             desk,
             // Often enough that a flow ends visibly soon after LINK_TTL, even a short one.

@@ -7,7 +7,7 @@ use crate::convert::{self, to_db, to_db_ceil};
 use crate::entities::{outbox, update_inbox, update_offset};
 use crate::error::store_err;
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use domain::ids::{OutboxId, UpdateId};
 use domain::outbound::{Outbound, Queue};
 use domain::ports::{Inbox, InboxEntry, Outbox, OutboxEntry, StoreError};
@@ -16,10 +16,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
-
-/// Handled updates are kept this long, then pruned: Telegram may reuse update ids after a
-/// week without updates, and an old row would make a new update look like a duplicate.
-const INBOX_RETENTION_DAYS: i64 = 6;
 
 /// `last_error` is for people reading the table; a whole HTML error page is not.
 const MAX_ERROR_CHARS: usize = 1000;
@@ -107,15 +103,6 @@ impl Inbox for SqlStore {
             .exec_without_returning(&txn)
             .await
             .map_err(store_err)?;
-        update_inbox::Entity::delete_many()
-            .filter(update_inbox::Column::Handled.eq(true))
-            .filter(
-                update_inbox::Column::HandledAt
-                    .lt(to_db(now - TimeDelta::days(INBOX_RETENTION_DAYS))),
-            )
-            .exec(&txn)
-            .await
-            .map_err(store_err)?;
         txn.commit().await.map_err(store_err)?;
         Ok(stored)
     }
@@ -144,6 +131,16 @@ impl Inbox for SqlStore {
                 payload: r.payload,
             })
             .collect())
+    }
+
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let pruned = update_inbox::Entity::delete_many()
+            .filter(update_inbox::Column::Handled.eq(true))
+            .filter(update_inbox::Column::HandledAt.lt(to_db(before)))
+            .exec(self.conn())
+            .await
+            .map_err(store_err)?;
+        Ok(pruned.rows_affected)
     }
 }
 

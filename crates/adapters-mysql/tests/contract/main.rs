@@ -68,6 +68,7 @@ contract!(
     scenarios::the_instance_lease_has_one_holder_at_a_time,
     scenarios::concurrent_lease_claims_have_one_winner,
     scenarios::delivered_outbox_entries_are_pruned_given_up_and_pending_kept,
+    scenarios::handled_updates_are_pruned_unhandled_kept,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -78,7 +79,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 22,
+        SCENARIOS, 23,
         "update the expected count when adding a scenario"
     );
 }

@@ -1264,9 +1264,9 @@ pub async fn delivered_outbox_entries_are_pruned_given_up_and_pending_kept(ctx: 
     store.give_up(ids[1], "refused".into()).await.unwrap();
     // Not old enough yet.
     let an_hour_ago = Utc::now() - TimeDelta::hours(1);
-    assert_eq!(store.prune(an_hour_ago).await.unwrap(), 0);
+    assert_eq!(Outbox::prune(&*store, an_hour_ago).await.unwrap(), 0);
     let soon = Utc::now() + TimeDelta::seconds(5);
-    assert_eq!(store.prune(soon).await.unwrap(), 1);
+    assert_eq!(Outbox::prune(&*store, soon).await.unwrap(), 1);
     let left: Vec<i64> = outbox::Entity::find()
         .all(ctx.db.connection())
         .await
@@ -1276,4 +1276,51 @@ pub async fn delivered_outbox_entries_are_pruned_given_up_and_pending_kept(ctx: 
         .collect();
     assert_eq!(left, vec![ids[1].get(), ids[2].get()]);
     assert_eq!(store.depth().await.unwrap(), 1);
+}
+
+pub async fn handled_updates_are_pruned_unhandled_kept(ctx: Ctx) {
+    let store = ctx.store().await;
+    store
+        .store_batch(
+            vec![
+                update(900_000_101, Some(BIG), "{}"),
+                update(900_000_102, Some(BIG), "{}"),
+            ],
+            900_000_103,
+        )
+        .await
+        .unwrap();
+    store
+        .commit(vec![Change::InboxHandled(UpdateId(900_000_101))])
+        .await
+        .unwrap();
+    // Not old enough yet.
+    assert_eq!(
+        Inbox::prune(&*store, Utc::now() - TimeDelta::hours(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        Inbox::prune(&*store, Utc::now() + TimeDelta::seconds(5))
+            .await
+            .unwrap(),
+        1
+    );
+    let left: Vec<i64> = store
+        .unhandled(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.update.0)
+        .collect();
+    assert_eq!(left, [900_000_102], "the unhandled update stays");
+    // The pruned update is forgotten: arriving again (an id reused after a quiet week), it is new.
+    assert_eq!(
+        store
+            .store_batch(vec![update(900_000_101, None, "{}")], 900_000_104)
+            .await
+            .unwrap(),
+        1
+    );
 }

@@ -119,6 +119,8 @@ pub trait Inbox: Send + Sync {
     async fn offset(&self) -> Result<Option<i64>, StoreError>;
     /// Unhandled updates, oldest first.
     async fn unhandled(&self, limit: u64) -> Result<Vec<InboxEntry>, StoreError>;
+    /// Forgets updates handled before `before` (unhandled ones are kept); returns how many.
+    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 /// A queued outbound action.
