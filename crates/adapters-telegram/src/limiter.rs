@@ -9,9 +9,12 @@
 //!   the middle of a backlog waits seconds, not a minute.
 //! - **First come, first served.** Senders waiting for the same chat get their slots in the
 //!   order they asked, so every client topic with something to send gets its turn before any
-//!   one of them gets a second.
+//!   one of them gets a second. A turn is one delivery ([`in_one_turn`]): a new client's topic,
+//!   card and copy go out together rather than each behind everyone else's next message.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -64,6 +67,40 @@ impl Window {
             self.taken[self.taken.len() - max.max(1) as usize] + len
         }
     }
+}
+
+tokio::task_local! {
+    /// The group line the current delivery has its turn in (see [`in_one_turn`]).
+    static TURN: RefCell<Option<(i64, tokio::sync::OwnedMutexGuard<()>)>>;
+}
+
+/// Runs `delivery` (one outbound action: maybe several API calls) as one turn in a group's
+/// line: once its first call to the group got a slot, its later calls to the group do not line
+/// up again behind senders that asked in the meantime. A busy group is then shared out per
+/// delivery, not per call. Private chats are not held this way (each has its own queue anyway),
+/// and only one group line is held, so two deliveries never wait on each other's turns.
+pub async fn in_one_turn<F: Future>(delivery: F) -> F::Output {
+    TURN.scope(RefCell::new(None), delivery).await
+}
+
+/// Whether the current delivery already has its turn in `chat`'s line.
+fn has_turn(chat: i64) -> bool {
+    TURN.try_with(|t| t.borrow().as_ref().is_some_and(|(c, _)| *c == chat))
+        .unwrap_or(false)
+}
+
+/// Keeps the turn in `chat`'s line for the rest of the current delivery, if it is in one and
+/// holds no other.
+fn keep_turn(chat: i64, turn: tokio::sync::OwnedMutexGuard<()>) {
+    if chat >= 0 {
+        return;
+    }
+    let _ = TURN.try_with(|t| {
+        let mut t = t.borrow_mut();
+        if t.is_none() {
+            *t = Some((chat, turn));
+        }
+    });
 }
 
 /// Spreads a group's sends evenly (the generic cell rate algorithm): one every `interval`, with
@@ -178,28 +215,31 @@ impl RateLimiter {
         if *closed.borrow_and_update() {
             return Err(Closed);
         }
-        let line = chat.map(|c| self.line(c));
+        let line = chat.filter(|c| !has_turn(*c)).map(|c| (c, self.line(c)));
         let result = tokio::select! {
-            r = self.wait_in_line(chat, line.as_ref()) => Ok(r),
+            r = self.wait_in_line(chat, line.as_ref().map(|(_, l)| l.clone())) => Ok(r),
             _ = closed.wait_for(|c| *c) => Err(Closed),
         };
-        if let (Some(chat), Some(line)) = (chat, line) {
+        if let Some((chat, line)) = line {
             self.leave_line(chat, line);
         }
         result
     }
 
-    async fn wait_in_line(&self, chat: Option<i64>, line: Option<&Arc<tokio::sync::Mutex<()>>>) {
+    async fn wait_in_line(&self, chat: Option<i64>, line: Option<Arc<tokio::sync::Mutex<()>>>) {
         // tokio's mutex queues its waiters fairly: whoever asked first gets the chat's next slot.
-        let _turn = match line {
-            Some(l) => Some(l.lock().await),
+        let turn = match line {
+            Some(l) => Some(l.lock_owned().await),
             None => None,
         };
         loop {
             match self.try_acquire(chat, Instant::now()) {
-                Ok(()) => return,
+                Ok(()) => break,
                 Err(at) => tokio::time::sleep_until(at).await,
             }
+        }
+        if let (Some(chat), Some(turn)) = (chat, turn) {
+            keep_turn(chat, turn);
         }
     }
 
@@ -350,6 +390,46 @@ mod tests {
             l.lines.lock().unwrap().is_empty(),
             "empty lines are dropped"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_delivery_keeps_its_turn_for_all_its_calls() {
+        let l = Arc::new(RateLimiter::new(Limits::default()));
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for _ in 0..GROUP_BURST {
+            l.acquire(Some(GROUP)).await.unwrap();
+        }
+        // A new client's delivery: topic, card, copy — three calls in one turn.
+        let new_client = {
+            let (l, tx) = (l.clone(), tx.clone());
+            tokio::spawn(in_one_turn(async move {
+                for call in ["topic", "card", "copy"] {
+                    l.acquire(Some(GROUP)).await.unwrap();
+                    tx.send(call).unwrap();
+                    // Between calls the delivery does other work (stores the topic, say).
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                }
+            }))
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        // Meanwhile a client with a backlog lines up for their next message, twice.
+        let backlog = {
+            let (l, tx) = (l.clone(), tx.clone());
+            tokio::spawn(async move {
+                for _ in 0..2 {
+                    in_one_turn(l.acquire(Some(GROUP))).await.unwrap();
+                    tx.send("backlog").unwrap();
+                }
+            })
+        };
+        drop(tx);
+        new_client.await.unwrap();
+        backlog.await.unwrap();
+        let mut order = Vec::new();
+        while let Some(call) = rx.recv().await {
+            order.push(call);
+        }
+        assert_eq!(order, ["topic", "card", "copy", "backlog", "backlog"]);
     }
 
     #[tokio::test(start_paused = true)]

@@ -19,6 +19,7 @@
 
 use crate::http::Vitals;
 use crate::queue_signal::QueuedReceiver;
+use adapters_telegram::limiter::in_one_turn;
 use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
 use domain::change::Change;
@@ -402,8 +403,9 @@ async fn deliver_one(
     entry: OutboxEntry,
     stop: Shutdown,
 ) -> bool {
-    // The gateway waits for Telegram's limits call by call; here only the outcome is kept.
-    let result = delivery.deliver(&entry).await;
+    // The gateway waits for Telegram's limits call by call, the whole delivery as one turn in
+    // the group's line; here only the outcome is kept.
+    let result = in_one_turn(delivery.deliver(&entry)).await;
     let now = Utc::now();
     let postpone =
         |d: Duration| now + chrono::Duration::from_std(d).unwrap_or(chrono::Duration::seconds(60));
