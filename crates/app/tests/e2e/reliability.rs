@@ -229,6 +229,70 @@ async fn within_telegrams_limits_the_bot_provokes_no_429() {
     bot.shutdown().await;
 }
 
+/// Every client topic is its own queue, and the group's 20 a minute are shared out a delivery
+/// at a time: a client who writes once while another has a backlog waits for a couple of sends,
+/// not for the backlog. And stopping does not wait the backlog out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_the_group_limit_a_one_message_client_does_not_wait_behind_a_backlog() {
+    let config = FakeConfig {
+        limits: Limits::telegram(),
+        ..FakeConfig::default()
+    };
+    let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();
+    for key in [
+        "TELEGRAM_RATE_PER_GROUP",
+        "TELEGRAM_RATE_PER_CHAT",
+        "TELEGRAM_RATE_GLOBAL",
+    ] {
+        bench.set(key, "");
+    }
+    let bot = bench.start().await;
+    let busy = client(8_450_000_001, "Олег", None);
+    let quiet = client(8_450_000_002, "Поліна", None);
+    let backlog = burst(&bench, std::slice::from_ref(&busy), 12).remove(0);
+    let relayed = |bench: &Bench| relayed_sources(bench, &busy).0.len();
+    bench
+        .wait("the backlog starts", |s| {
+            !copies(s, busy.id as i64, backlog[0]).is_empty()
+        })
+        .await;
+    let question = bench.tg.client_text(&quiet, "одне питання");
+    let before = relayed(&bench);
+    assert!(
+        bench
+            .tg
+            .wait_until(Duration::from_secs(40), |s| !copies(
+                s,
+                quiet.id as i64,
+                question.message_id
+            )
+            .is_empty())
+            .await,
+        "the one-message client is relayed\n{}",
+        bench.child_logs()
+    );
+    let meanwhile = relayed(&bench) - before;
+    // Their topic, card and copy went out as one turn, alternating with the backlog's sends.
+    assert!(
+        meanwhile <= 2,
+        "{meanwhile} backlog messages went first (of {} waiting)",
+        12 - before
+    );
+    let (sources, _) = relayed_sources(&bench, &busy);
+    assert_eq!(
+        sources,
+        backlog[..sources.len()],
+        "the backlog keeps its order"
+    );
+    assert!(sources.len() < 12, "the backlog is still draining");
+    // At 20 a minute the rest would take half a minute; a stopping bot leaves it queued.
+    tokio::time::timeout(Duration::from_secs(20), bot.shutdown())
+        .await
+        .expect("the bot stops without waiting out the backlog's rate-limit slots");
+    assert_eq!(bench.tg.rate_limited_count(), 0);
+    assert_eq!(bench.tg.violations(), 0);
+}
+
 #[tokio::test]
 async fn with_ten_percent_5xx_and_429_injected_nothing_is_lost() {
     let config = FakeConfig {
