@@ -75,8 +75,9 @@ tokio::task_local! {
 }
 
 /// Runs `delivery` (one outbound action: maybe several API calls) as one turn in a group's
-/// line: once its first call to the group got a slot, its later calls to the group do not line
-/// up again behind senders that asked in the meantime. A busy group is then shared out per
+/// line: once its first call to the group had to wait for a slot (the group's budget binds),
+/// its later calls to the group do not line up again behind senders that asked in the
+/// meantime. A busy group is then shared out per
 /// delivery, not per call. Private chats are not held this way (each has its own queue anyway),
 /// and only one group line is held, so two deliveries never wait on each other's turns.
 pub async fn in_one_turn<F: Future>(delivery: F) -> F::Output {
@@ -232,13 +233,19 @@ impl RateLimiter {
             Some(l) => Some(l.lock_owned().await),
             None => None,
         };
+        let mut waited = false;
         loop {
             match self.try_acquire(chat, Instant::now()) {
                 Ok(()) => break,
-                Err(at) => tokio::time::sleep_until(at).await,
+                Err(at) => {
+                    waited = true;
+                    tokio::time::sleep_until(at).await;
+                }
             }
         }
-        if let (Some(chat), Some(turn)) = (chat, turn) {
+        // Only a chat whose budget binds is worth a turn: holding the line of a chat with
+        // slots to spare would only make concurrent deliveries wait for each other's commits.
+        if let (Some(chat), Some(turn), true) = (chat, turn, waited) {
             keep_turn(chat, turn);
         }
     }
@@ -430,6 +437,23 @@ mod tests {
             order.push(call);
         }
         assert_eq!(order, ["topic", "card", "copy", "backlog", "backlog"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn with_slots_to_spare_a_delivery_holds_no_turn() {
+        let l = Arc::new(RateLimiter::new(Limits::default()));
+        let held = in_one_turn({
+            let l = l.clone();
+            async move {
+                l.acquire(Some(GROUP)).await.unwrap();
+                has_turn(GROUP)
+            }
+        })
+        .await;
+        assert!(
+            !held,
+            "concurrent deliveries must not wait for each other's commits"
+        );
     }
 
     #[tokio::test(start_paused = true)]
