@@ -231,10 +231,7 @@ pub async fn send_loop(
             to_start.extend(busy.release(done));
         }
         while let Ok(q) = queued.try_recv() {
-            match q {
-                Some(q) => to_start.extend(busy.wants(q)),
-                None => scan = true,
-            }
+            busy.queued(q, &mut to_start, &mut scan);
         }
         while workers.try_join_next().is_some() {}
         if stopping(&stop) {
@@ -295,10 +292,7 @@ pub async fn send_loop(
         }
         tokio::select! {
             Some(done) = done_rx.recv() => to_start.extend(busy.release(done)),
-            Some(q) = queued.recv() => match q {
-                Some(q) => to_start.extend(busy.wants(q)),
-                None => scan = true,
-            },
+            Some(q) = queued.recv() => busy.queued(q, &mut to_start, &mut scan),
             _ = wake.notified() => scan = true,
             _ = tokio::time::sleep(Duration::from_millis(500)) => scan = true,
             _ = stop.changed() => {}
@@ -336,13 +330,15 @@ impl Busy {
         self.queues.insert(queue)
     }
 
-    /// A commit filled `queue`: start it, or remember it if its worker may have looked already.
-    fn wants(&mut self, queue: Queue) -> Option<Queue> {
-        if self.queues.contains(&queue) {
-            self.again.insert(queue);
-            None
-        } else {
-            Some(queue)
+    /// A commit filled `queue`: start it, or start it again once its worker ends (the worker
+    /// may have looked already). Entries without a queue are found by a scan.
+    fn queued(&mut self, queue: Option<Queue>, to_start: &mut Vec<Queue>, scan: &mut bool) {
+        match queue {
+            None => *scan = true,
+            Some(q) if self.queues.contains(&q) => {
+                self.again.insert(q);
+            }
+            Some(q) => to_start.push(q),
         }
     }
 

@@ -205,16 +205,7 @@ impl Outbox for SqlStore {
         rows.truncate(limit);
         let mut due = Vec::with_capacity(rows.len());
         for row in rows {
-            match self.entry(&row) {
-                Ok(e) => due.push(e),
-                Err(error) => {
-                    // An entry nobody can read would block its chat forever: set it aside.
-                    tracing::error!(outbox_id = row.id, %error, "undecodable outbox entry given up");
-                    if let Ok(id) = OutboxId::new(row.id) {
-                        self.give_up(id, error.to_string()).await?;
-                    }
-                }
-            }
+            due.extend(self.readable(row).await?);
         }
         Ok(due)
     }
@@ -238,16 +229,7 @@ impl Outbox for SqlStore {
         if row.not_before.is_some_and(|t| t > to_db(now)) {
             return Ok(None);
         }
-        match self.entry(&row) {
-            Ok(e) => Ok(Some(e)),
-            Err(error) => {
-                tracing::error!(outbox_id = row.id, %error, "undecodable outbox entry given up");
-                if let Ok(id) = OutboxId::new(row.id) {
-                    self.give_up(id, error.to_string()).await?;
-                }
-                Ok(None)
-            }
-        }
+        self.readable(row).await
     }
 
     async fn postpone(
@@ -301,6 +283,21 @@ impl Outbox for SqlStore {
 }
 
 impl SqlStore {
+    /// The entry in `row`, or `None` if it cannot be read: such an entry would block its queue
+    /// forever, so it is given up (kept for inspection) instead.
+    async fn readable(&self, row: outbox::Model) -> Result<Option<OutboxEntry>, StoreError> {
+        match self.entry(&row) {
+            Ok(e) => Ok(Some(e)),
+            Err(error) => {
+                tracing::error!(outbox_id = row.id, %error, "undecodable outbox entry given up");
+                if let Ok(id) = OutboxId::new(row.id) {
+                    self.give_up(id, error.to_string()).await?;
+                }
+                Ok(None)
+            }
+        }
+    }
+
     fn entry(&self, row: &outbox::Model) -> Result<OutboxEntry, StoreError> {
         let action: Outbound = serde_json::from_str(&row.action)
             .map_err(|e| StoreError::Corrupt(format!("outbox {}: {e}", row.id)))?;

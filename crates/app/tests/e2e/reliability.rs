@@ -194,8 +194,9 @@ async fn over_the_group_limit_retry_after_is_honoured_and_nothing_is_lost() {
     bot.shutdown().await;
 }
 
-#[tokio::test]
-async fn within_telegrams_limits_the_bot_provokes_no_429() {
+/// A fake enforcing Telegram's limits, and a bot at its built-in rate settings (Telegram's
+/// published limits).
+async fn at_telegrams_limits() -> Bench {
     let config = FakeConfig {
         limits: Limits::telegram(),
         ..FakeConfig::default()
@@ -206,9 +207,14 @@ async fn within_telegrams_limits_the_bot_provokes_no_429() {
         "TELEGRAM_RATE_PER_CHAT",
         "TELEGRAM_RATE_GLOBAL",
     ] {
-        // Back to the built-in defaults: Telegram's published limits.
         bench.set(key, "");
     }
+    bench
+}
+
+#[tokio::test]
+async fn within_telegrams_limits_the_bot_provokes_no_429() {
+    let bench = at_telegrams_limits().await;
     let bot = bench.start().await;
     let clients = [
         client(8_400_000_001, "Зоя", None),
@@ -234,18 +240,7 @@ async fn within_telegrams_limits_the_bot_provokes_no_429() {
 /// not for the backlog. And stopping does not wait the backlog out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_the_group_limit_a_one_message_client_does_not_wait_behind_a_backlog() {
-    let config = FakeConfig {
-        limits: Limits::telegram(),
-        ..FakeConfig::default()
-    };
-    let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();
-    for key in [
-        "TELEGRAM_RATE_PER_GROUP",
-        "TELEGRAM_RATE_PER_CHAT",
-        "TELEGRAM_RATE_GLOBAL",
-    ] {
-        bench.set(key, "");
-    }
+    let bench = at_telegrams_limits().await;
     let bot = bench.start().await;
     let busy = client(8_450_000_001, "Олег", None);
     let quiet = client(8_450_000_002, "Поліна", None);
