@@ -4,6 +4,7 @@
 //! read-modify-write of a whole row, so two commits touching different fields of one client
 //! cannot undo each other; counters are incremented in SQL. A commit that loses a lock race
 //! (MySQL deadlock, SQLite busy) was rolled back entirely, so it is simply run again.
+//! Concurrent commits share transactions (`group_commit`).
 
 use super::SqlStore;
 use crate::convert::{self, CLOSED, OPEN, to_db};
@@ -56,9 +57,17 @@ impl UnitOfWork for SqlStore {
         if changes.is_empty() {
             return Ok(());
         }
+        self.commits.commit(self, changes).await
+    }
+}
+
+impl SqlStore {
+    /// Commits one use case's changes in a transaction of their own, running it again while
+    /// it loses lock races.
+    pub(super) async fn commit_alone(&self, changes: &[Change]) -> Result<(), StoreError> {
         let mut attempt = 1;
         loop {
-            match self.try_commit(&changes).await {
+            match self.try_commit(&[changes]).await {
                 Ok(()) => return Ok(()),
                 Err(TxError::Db(e)) if kind(&e) == Kind::Contention && attempt < MAX_ATTEMPTS => {
                     tracing::debug!(attempt, error = %e, "commit lost a lock race; running it again");
@@ -73,13 +82,12 @@ impl UnitOfWork for SqlStore {
             }
         }
     }
-}
 
-impl SqlStore {
-    async fn try_commit(&self, changes: &[Change]) -> Result<(), TxError> {
+    /// Applies `sets` of changes, in order, in one transaction.
+    pub(super) async fn try_commit(&self, sets: &[&[Change]]) -> Result<(), TxError> {
         let txn = self.conn().begin_with_options(self.tx_options()).await?;
         let now = to_db(Utc::now());
-        for change in changes {
+        for change in sets.iter().flat_map(|s| s.iter()) {
             if let Err(e) = self.apply(&txn, change, now).await {
                 // Explicit, so the connection goes back to the pool clean at once.
                 let _ = txn.rollback().await;

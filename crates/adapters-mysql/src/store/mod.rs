@@ -3,15 +3,19 @@
 //! - `reads`: the repositories (`ClientRepository`, `TicketRepository`, `MessageRepository`,
 //!   `PendingLinkRepository`);
 //! - `commit`: `UnitOfWork::commit`, applying a use case's `Change`s in one transaction;
+//! - `group_commit`: concurrent commits batched into shared transactions;
 //! - `queues`: the update inbox and the outbox.
 
 use crate::db::Database;
 use domain::ids::GroupId;
+use group_commit::GroupCommit;
 use sea_orm::{
     DatabaseConnection, DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions,
 };
+use std::sync::Arc;
 
 mod commit;
+mod group_commit;
 mod queues;
 mod reads;
 
@@ -20,18 +24,29 @@ mod reads;
 pub struct SqlStore {
     db: Database,
     group: GroupId,
+    /// Shared by the clones: commits from any of them are batched together.
+    commits: Arc<GroupCommit>,
 }
 
 impl SqlStore {
-    /// A store over `db`. `group` is the support group: outbox entries bound for it are
-    /// ordered as one chat (`Outbound::destination`).
+    /// A store over `db`. `group` is the support group: the chat of new tickets, and the key
+    /// of the group's own queue in the outbox.
     pub fn new(db: Database, group: GroupId) -> SqlStore {
-        SqlStore { db, group }
+        SqlStore {
+            db,
+            group,
+            commits: Arc::default(),
+        }
     }
 
     /// The database underneath (migrations, health checks).
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// How many transactions so far carried two or more commits (group commit at work).
+    pub fn batched_commits(&self) -> u64 {
+        self.commits.batches()
     }
 
     fn conn(&self) -> &DatabaseConnection {

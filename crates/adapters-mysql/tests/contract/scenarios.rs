@@ -1324,3 +1324,80 @@ pub async fn handled_updates_are_pruned_unhandled_kept(ctx: Ctx) {
         1
     );
 }
+
+/// Commits of many clients at once (the handler's and the sender's, under load) may share a
+/// transaction; whether they do or not, each lands whole, and one that breaks a rule fails
+/// alone, leaving nothing, while the others land.
+pub async fn concurrent_commits_of_many_clients_land_and_a_bad_one_fails_alone(ctx: Ctx) {
+    let store = ctx.store().await;
+    let start = Arc::new(tokio::sync::Barrier::new(43));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=43_i64 {
+        let (store, start) = (Arc::clone(&store), Arc::clone(&start));
+        tasks.spawn(async move {
+            let c = uid(BIG + i);
+            // Every eleventh records into a ticket nobody opened: a rule broken.
+            let bad = i % 11 == 0;
+            let changes = if bad {
+                vec![
+                    upsert(c, "Зайвий", None, None),
+                    record(c, TicketRef::OpenOf(c), Direction::ClientToStaff, 1, "x"),
+                    Change::Enqueue(text_to_topic(c, "never")),
+                ]
+            } else {
+                vec![
+                    upsert(c, "Олена", None, None),
+                    open(c, None, at(10, 0, 0)),
+                    record(
+                        c,
+                        TicketRef::OpenOf(c),
+                        Direction::ClientToStaff,
+                        i,
+                        "привіт",
+                    ),
+                    Change::Enqueue(text_to_topic(c, "копія")),
+                    Change::InboxHandled(UpdateId(i)),
+                ]
+            };
+            start.wait().await;
+            (c, bad, store.commit(changes).await)
+        });
+    }
+    let (mut landed, mut refused) = (0, 0);
+    while let Some(done) = tasks.join_next().await {
+        let (c, bad, result) = done.unwrap();
+        if bad {
+            let err = result.expect_err("a commit breaking a rule fails");
+            assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+            assert!(
+                ClientRepository::get(&*store, c).await.unwrap().is_none(),
+                "nothing of a failed commit is kept"
+            );
+            refused += 1;
+        } else {
+            result.expect("a good commit lands beside a bad one");
+            assert!(ClientRepository::get(&*store, c).await.unwrap().is_some());
+            let ticket = open_ticket_id(&store, c).await;
+            let msg = store
+                .by_client_message(c, mid(c.get() - BIG))
+                .await
+                .unwrap();
+            assert_eq!(
+                msg.map(|m| m.ticket),
+                Some(ticket),
+                "its message, in its ticket"
+            );
+            landed += 1;
+        }
+    }
+    assert_eq!((landed, refused), (40, 3));
+    assert_eq!(
+        store.depth().await.unwrap(),
+        40,
+        "one outbox entry per landed commit"
+    );
+    eprintln!(
+        "    {} transactions carried two or more of the 43 commits",
+        store.batched_commits()
+    );
+}
