@@ -21,7 +21,7 @@ mod error;
 mod lease;
 mod store;
 
-pub use db::Database;
+pub use db::{Database, SQLITE_CHECKPOINT_EVERY};
 pub use error::DatabaseError;
 pub use lease::LeaseStatus;
 pub use store::SqlStore;

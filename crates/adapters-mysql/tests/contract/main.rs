@@ -120,6 +120,54 @@ async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
     assert!(timeout >= 5_000, "busy_timeout {timeout} ms");
 }
 
+/// Commits only append to SQLite's write-ahead log (`wal_autocheckpoint = 0`); a background
+/// task copies it back into the database file, so the log cannot grow without bound.
+#[tokio::test]
+async fn sqlite_checkpoints_the_log_in_the_background() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let path = std::env::temp_dir().join(format!("pp_ckpt_{}.db", std::process::id()));
+    let db = adapters_mysql::Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    let conn = db.connection();
+    let auto: i64 = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "PRAGMA wal_autocheckpoint",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+    // The migrations write a few hundred pages into the log.
+    db.migrate().await.unwrap();
+    // The wal-index header (sqlite.org/walformat.html), in native byte order: mxFrame, the
+    // last frame in the log, at byte 16; nBackfill, how many are in the database file, at 96.
+    let shm = format!("{}-shm", path.display());
+    let frames = || {
+        let b = std::fs::read(&shm).unwrap();
+        let at = |i: usize| u32::from_ne_bytes(b[i..i + 4].try_into().unwrap());
+        (at(16), at(96))
+    };
+    let deadline = std::time::Instant::now() + 4 * adapters_mysql::SQLITE_CHECKPOINT_EVERY;
+    let (mut last, mut backfilled) = frames();
+    while (last == 0 || backfilled < last) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        (last, backfilled) = frames();
+    }
+    drop(db);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    assert_eq!(auto, 0, "commits never checkpoint");
+    assert!(last > 0, "the migrations went through the log");
+    assert_eq!(
+        backfilled, last,
+        "the whole log was checkpointed in the background"
+    );
+}
+
 #[tokio::test]
 async fn unsupported_urls_are_refused_without_echoing_them() {
     let err = adapters_mysql::Database::connect("postgres://u:secret@h/db")
