@@ -74,6 +74,18 @@ impl Database {
             });
         } else {
             opts.max_connections(16).min_connections(1);
+            // READ COMMITTED (see `SqlStore::tx_options` for why) for the whole session, set once
+            // per connection: per transaction it costs a round trip before every `BEGIN`.
+            opts.map_sqlx_mysql_pool_opts(|pool| {
+                pool.after_connect(|conn, _| {
+                    Box::pin(async move {
+                        use sea_orm::sqlx::Executor;
+                        conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                            .await
+                            .map(|_| ())
+                    })
+                })
+            });
         }
         let conn = sea_orm::Database::connect(opts)
             .await

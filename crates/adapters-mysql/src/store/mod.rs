@@ -9,9 +9,7 @@
 use crate::db::Database;
 use domain::ids::GroupId;
 use group_commit::GroupCommit;
-use sea_orm::{
-    DatabaseConnection, DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions,
-};
+use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions};
 use std::sync::Arc;
 
 mod commit;
@@ -59,16 +57,14 @@ impl SqlStore {
     /// (busy timeout) instead of failing halfway with `SQLITE_BUSY` after it has read.
     /// MySQL: READ COMMITTED, so a read inside the transaction sees what a concurrent commit
     /// just stored (e.g. the open ticket another commit opened) instead of an older snapshot.
+    /// It is the session's level, set when each connection opens (`Database::connect`).
     fn tx_options(&self) -> TransactionOptions {
         match self.conn().get_database_backend() {
             DbBackend::Sqlite => TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..Default::default()
             },
-            _ => TransactionOptions {
-                isolation_level: Some(IsolationLevel::ReadCommitted),
-                ..Default::default()
-            },
+            _ => TransactionOptions::default(),
         }
     }
 }

@@ -58,6 +58,7 @@ contract!(
     scenarios::concurrent_commits_on_one_client_keep_one_ticket_and_every_message,
     scenarios::concurrent_close_counts_are_not_lost,
     scenarios::concurrent_commits_of_many_clients_land_and_a_bad_one_fails_alone,
+    scenarios::a_commit_sees_a_ticket_committed_while_it_ran,
     scenarios::inbox_stores_each_update_once_and_moves_the_offset,
     scenarios::outbox_delivers_only_the_head_of_each_queue_in_order,
     scenarios::outbox_next_in_a_queue_is_its_head_when_due,
@@ -80,7 +81,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 24,
+        SCENARIOS, 25,
         "update the expected count when adding a scenario"
     );
 }

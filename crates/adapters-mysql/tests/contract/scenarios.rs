@@ -1401,3 +1401,67 @@ pub async fn concurrent_commits_of_many_clients_land_and_a_bad_one_fails_alone(c
         store.batched_commits()
     );
 }
+
+/// A read inside a commit sees what another transaction committed while the commit ran: a
+/// ticket opened meanwhile is recorded into, not reported as missing. (MySQL: READ COMMITTED —
+/// under REPEATABLE READ the commit would keep reading the snapshot of its first read. SQLite:
+/// the commit waits for the other writer, then reads.)
+pub async fn a_commit_sees_a_ticket_committed_while_it_ran(ctx: Ctx) {
+    use sea_orm::TransactionTrait;
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![upsert(c, "Олена", None, None)])
+        .await
+        .unwrap();
+    // Another writer opens the ticket and holds its transaction open.
+    let other = ctx.db.connection().begin().await.unwrap();
+    let now = at(9, 0, 0).naive_utc();
+    tickets::Entity::insert(tickets::ActiveModel {
+        thread_id: Set(Some(7)),
+        chat_id: Set(Some(GROUP)),
+        client_user_id: Set(c.get()),
+        status: Set("open".to_owned()),
+        label: Set(Some("Олена".to_owned())),
+        created_at: Set(Some(now)),
+        updated_at: Set(Some(now)),
+        open_client_id: Set(Some(c.get())),
+        ..Default::default()
+    })
+    .exec_without_returning(&other)
+    .await
+    .unwrap();
+    let commit = tokio::spawn({
+        let store = Arc::clone(&store);
+        async move {
+            store
+                .commit(vec![
+                    open(c, Some(7), at(10, 0, 0)),
+                    record(
+                        c,
+                        TicketRef::OpenOf(c),
+                        Direction::ClientToStaff,
+                        1,
+                        "одночасно",
+                    ),
+                ])
+                .await
+        }
+    });
+    // Long enough for the commit to have read "no open ticket" and to wait on the other's lock.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    other.commit().await.unwrap();
+    commit
+        .await
+        .unwrap()
+        .expect("the message is recorded into the ticket committed meanwhile");
+    let ticket = open_ticket_id(&store, c).await;
+    let msg = store.by_client_message(c, mid(1)).await.unwrap();
+    assert_eq!(msg.map(|m| m.ticket), Some(ticket));
+    let tickets = tickets::Entity::find()
+        .filter(tickets::Column::ClientUserId.eq(c.get()))
+        .count(ctx.db.connection())
+        .await
+        .unwrap();
+    assert_eq!(tickets, 1, "no second ticket");
+}
