@@ -3,8 +3,7 @@
 //! answer.
 //!
 //! Why: under load most of a commit's cost is the transaction itself, not its few statements.
-//! On MariaDB each commit is an fsync and three extra round trips (isolation level, `BEGIN`,
-//! `COMMIT`); on SQLite there is one writer at a time, and a writer that finds the lock taken
+//! On MariaDB each commit is an fsync and two extra round trips (`BEGIN`, `COMMIT`); on SQLite there is one writer at a time, and a writer that finds the lock taken
 //! sleeps in SQLite's busy handler (1 ms, 2 ms, 5 ms, …) instead of queueing. Here the
 //! concurrent commits queue in memory and the database sees one writer with one transaction
 //! per batch. A lone commit runs at once, as before: nothing waits for a batch to fill.
@@ -149,13 +148,20 @@ mod tests {
     async fn sqlite_store(name: &str) -> (Arc<SqlStore>, std::path::PathBuf) {
         let path =
             std::env::temp_dir().join(format!("pp_group_commit_{name}_{}.db", std::process::id()));
-        let _ = std::fs::remove_file(&path);
+        remove(&path);
         let db = Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
             .await
             .unwrap();
         db.migrate().await.unwrap();
         let group = GroupId::new(-1_002_992_147_362).unwrap();
         (Arc::new(SqlStore::new(db, group)), path)
+    }
+
+    /// Removes the database with its log and its index.
+    fn remove(path: &std::path::Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     /// A new client's first message: the client, its ticket, the message.
@@ -232,7 +238,7 @@ mod tests {
         for c in clients {
             assert!(ClientRepository::get(&*store, c).await.unwrap().is_some());
         }
-        let _ = std::fs::remove_file(path);
+        remove(&path);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -255,6 +261,6 @@ mod tests {
                 .unwrap()
                 .is_some()
         );
-        let _ = std::fs::remove_file(path);
+        remove(&path);
     }
 }

@@ -86,37 +86,49 @@ fn scenario_count() {
     );
 }
 
+/// A fresh SQLite database in a temp file, opened as the bot opens it.
+async fn temp_sqlite(name: &str) -> (adapters_mysql::Database, std::path::PathBuf) {
+    let path = std::env::temp_dir().join(format!("pp_{name}_{}.db", std::process::id()));
+    remove_sqlite(&path);
+    let db = adapters_mysql::Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+        .await
+        .unwrap();
+    (db, path)
+}
+
+/// Removes a SQLite database with its log and its index.
+fn remove_sqlite(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+/// The value a `PRAGMA` reads.
+async fn pragma<T: sea_orm::TryGetable>(db: &adapters_mysql::Database, sql: &str) -> T {
+    use sea_orm::{ConnectionTrait, Statement};
+    let conn = db.connection();
+    conn.query_one_raw(Statement::from_string(
+        conn.get_database_backend(),
+        sql.to_owned(),
+    ))
+    .await
+    .unwrap()
+    .unwrap()
+    .try_get_by_index(0)
+    .unwrap()
+}
+
 /// SQLite is opened for concurrent use: WAL (readers beside the writer) and a busy timeout
 /// (a second writer waits for the lock instead of failing).
 #[tokio::test]
 async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
-    use sea_orm::{ConnectionTrait, Statement};
-    let path = std::env::temp_dir().join(format!("pp_wal_{}.db", std::process::id()));
-    let db = adapters_mysql::Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
+    let (db, path) = temp_sqlite("wal").await;
     assert!(db.is_sqlite());
     db.ping().await.unwrap();
-    let conn = db.connection();
-    let pragma = |sql: &str| Statement::from_string(conn.get_database_backend(), sql.to_owned());
-    let mode: String = conn
-        .query_one_raw(pragma("PRAGMA journal_mode"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
-    let timeout: i64 = conn
-        .query_one_raw(pragma("PRAGMA busy_timeout"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
+    let mode: String = pragma(&db, "PRAGMA journal_mode").await;
+    let timeout: i64 = pragma(&db, "PRAGMA busy_timeout").await;
     drop(db);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_sqlite(&path);
     assert_eq!(mode, "wal");
     assert!(timeout >= 5_000, "busy_timeout {timeout} ms");
 }
@@ -125,23 +137,9 @@ async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
 /// task copies it back into the database file, so the log cannot grow without bound.
 #[tokio::test]
 async fn sqlite_checkpoints_the_log_in_the_background() {
-    use sea_orm::{ConnectionTrait, Statement};
-    let path = std::env::temp_dir().join(format!("pp_ckpt_{}.db", std::process::id()));
-    let db = adapters_mysql::Database::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-        .await
-        .unwrap();
-    let conn = db.connection();
-    let auto: i64 = conn
-        .query_one_raw(Statement::from_string(
-            conn.get_database_backend(),
-            "PRAGMA wal_autocheckpoint",
-        ))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index(0)
-        .unwrap();
-    // The migrations write a few hundred pages into the log.
+    let (db, path) = temp_sqlite("ckpt").await;
+    let auto: i64 = pragma(&db, "PRAGMA wal_autocheckpoint").await;
+    // The migrations write some dozens of pages into the log.
     db.migrate().await.unwrap();
     // The wal-index header (sqlite.org/walformat.html), in native byte order: mxFrame, the
     // last frame in the log, at byte 16; nBackfill, how many are in the database file, at 96.
@@ -158,9 +156,7 @@ async fn sqlite_checkpoints_the_log_in_the_background() {
         (last, backfilled) = frames();
     }
     drop(db);
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    remove_sqlite(&path);
     assert_eq!(auto, 0, "commits never checkpoint");
     assert!(last > 0, "the migrations went through the log");
     assert_eq!(
