@@ -60,19 +60,24 @@ impl TelegramGateway {
         chat: Option<i64>,
         request: impl Future<Output = Result<T, frankenstein::Error>>,
     ) -> Result<T, ChatError> {
-        if let Some(limiter) = &self.limiter {
+        let slot = match &self.limiter {
             // Not sent: the entry stays queued for the next start.
-            limiter
-                .acquire(chat)
-                .await
-                .map_err(|closed| ChatError::Transient(closed.to_string()))?;
-        }
+            Some(limiter) => Some(
+                limiter
+                    .take(chat)
+                    .await
+                    .map_err(|closed| ChatError::Transient(closed.to_string()))?,
+            ),
+            None => None,
+        };
         let result = request.await.map_err(|e| map_error(&e));
         if let (Err(ChatError::RateLimited { retry_after }), Some(limiter)) =
             (&result, &self.limiter)
         {
             limiter.penalize(chat, *retry_after, tokio::time::Instant::now());
         }
+        // The chat's next call starts only now, knowing of any retry_after.
+        drop(slot);
         result
     }
 }

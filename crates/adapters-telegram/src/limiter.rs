@@ -91,17 +91,41 @@ fn has_turn(chat: i64) -> bool {
 }
 
 /// Keeps the turn in `chat`'s line for the rest of the current delivery, if it is in one and
-/// holds no other.
-fn keep_turn(chat: i64, turn: tokio::sync::OwnedMutexGuard<()>) {
+/// holds no other; otherwise hands it back.
+fn keep_turn(
+    chat: i64,
+    turn: tokio::sync::OwnedMutexGuard<()>,
+) -> Option<tokio::sync::OwnedMutexGuard<()>> {
     if chat >= 0 {
-        return;
+        return Some(turn);
     }
+    let mut turn = Some(turn);
     let _ = TURN.try_with(|t| {
         let mut t = t.borrow_mut();
         if t.is_none() {
-            *t = Some((chat, turn));
+            *t = turn.take().map(|g| (chat, g));
         }
     });
+    turn
+}
+
+/// A slot taken for one API call ([`RateLimiter::take`]). While it lives, no other call to the
+/// same chat starts: a `retry_after` Telegram answers to this call is known before the chat's
+/// next call goes out, where two calls in flight at once would land the second inside it.
+pub struct Slot<'a> {
+    limiter: &'a RateLimiter,
+    line: Option<(i64, Arc<tokio::sync::Mutex<()>>)>,
+    place: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        // Free the chat's line first, so leaving it can see whether anyone else is in it.
+        self.place.take();
+        if let Some((chat, line)) = self.line.take() {
+            self.limiter.leave_line(chat, line);
+        }
+    }
 }
 
 /// Spreads a group's sends evenly (the generic cell rate algorithm): one every `interval`, with
@@ -212,22 +236,39 @@ impl RateLimiter {
     /// Waits for a slot and takes it; senders waiting for the same chat are served in the
     /// order they called. Fails only once the limiter is [closed](Self::close).
     pub async fn acquire(&self, chat: Option<i64>) -> Result<(), Closed> {
+        self.take(chat).await.map(drop)
+    }
+
+    /// [`acquire`](Self::acquire), keeping the chat to this caller until the [`Slot`] is
+    /// dropped (after the call's answer is in).
+    pub async fn take(&self, chat: Option<i64>) -> Result<Slot<'_>, Closed> {
         let mut closed = self.closed.subscribe();
         if *closed.borrow_and_update() {
             return Err(Closed);
         }
-        let line = chat.filter(|c| !has_turn(*c)).map(|c| (c, self.line(c)));
-        let result = tokio::select! {
-            r = self.wait_in_line(chat, line.as_ref().map(|(_, l)| l.clone())) => Ok(r),
-            _ = closed.wait_for(|c| *c) => Err(Closed),
+        // Dropped on every way out (closed, cancelled), leaving the line.
+        let mut slot = Slot {
+            limiter: self,
+            line: chat.filter(|c| !has_turn(*c)).map(|c| (c, self.line(c))),
+            place: None,
         };
-        if let Some((chat, line)) = line {
-            self.leave_line(chat, line);
+        let line = slot.line.as_ref().map(|(_, l)| l.clone());
+        tokio::select! {
+            place = self.wait_in_line(chat, line) => {
+                slot.place = place;
+                Ok(slot)
+            }
+            _ = closed.wait_for(|c| *c) => Err(Closed),
         }
-        result
     }
 
-    async fn wait_in_line(&self, chat: Option<i64>, line: Option<Arc<tokio::sync::Mutex<()>>>) {
+    /// Waits for the chat's line, then for a slot; returns the place in the line unless the
+    /// delivery keeps it as its turn.
+    async fn wait_in_line(
+        &self,
+        chat: Option<i64>,
+        line: Option<Arc<tokio::sync::Mutex<()>>>,
+    ) -> Option<tokio::sync::OwnedMutexGuard<()>> {
         // tokio's mutex queues its waiters fairly: whoever asked first gets the chat's next slot.
         let turn = match line {
             Some(l) => Some(l.lock_owned().await),
@@ -245,8 +286,9 @@ impl RateLimiter {
         }
         // Only a chat whose budget binds is worth a turn: holding the line of a chat with
         // slots to spare would only make concurrent deliveries wait for each other's commits.
-        if let (Some(chat), Some(turn), true) = (chat, turn, waited) {
-            keep_turn(chat, turn);
+        match (chat, turn) {
+            (Some(chat), Some(turn)) if waited => keep_turn(chat, turn),
+            (_, turn) => turn,
         }
     }
 
@@ -472,6 +514,32 @@ mod tests {
             assert_eq!(w.await.unwrap(), Err(Closed));
         }
         assert_eq!(l.acquire(Some(5)).await, Err(Closed), "and later callers");
+    }
+
+    /// A retry_after answered to one call is known before the chat's next call goes out.
+    #[tokio::test(start_paused = true)]
+    async fn a_chat_has_one_call_in_flight() {
+        let l = Arc::new(RateLimiter::new(Limits::default()));
+        let in_flight = l.take(Some(GROUP)).await.unwrap();
+        let next = tokio::spawn({
+            let l = l.clone();
+            async move {
+                l.acquire(Some(GROUP)).await.unwrap();
+                Instant::now()
+            }
+        });
+        tokio::time::sleep(Duration::from_secs(10)).await;
+        assert!(!next.is_finished(), "the group's next call waits for the answer");
+        l.acquire(Some(5)).await.unwrap();
+        // The answer was a retry_after: the next call waits it out.
+        let answered = Instant::now();
+        l.penalize(Some(GROUP), Duration::from_secs(30), answered);
+        drop(in_flight);
+        assert!(next.await.unwrap() >= answered + Duration::from_secs(30));
+        assert!(
+            l.lines.lock().unwrap().is_empty(),
+            "a chat's line goes once nobody is in it"
+        );
     }
 
     #[test]
