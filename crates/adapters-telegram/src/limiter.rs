@@ -529,7 +529,10 @@ mod tests {
             }
         });
         tokio::time::sleep(Duration::from_secs(10)).await;
-        assert!(!next.is_finished(), "the group's next call waits for the answer");
+        assert!(
+            !next.is_finished(),
+            "the group's next call waits for the answer"
+        );
         l.acquire(Some(5)).await.unwrap();
         // The answer was a retry_after: the next call waits it out.
         let answered = Instant::now();
