@@ -17,7 +17,8 @@
 //! - `m2025…_000003_bot_tables`: update inbox and offset, outbox, pending links, audit log;
 //! - `m2025…_000004_backfill`: fills the new columns from legacy data and only then adds the
 //!   "one open ticket per client" unique index;
-//! - `m2025…_000005_instance_lease`: the lease that keeps a second bot instance idle.
+//! - `m2025…_000005_instance_lease`: the lease that keeps a second bot instance idle;
+//! - `m2026…_000006_failed_updates`: updates given up after failing for good, with the error.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -28,6 +29,7 @@ mod m20250601_000002_core_tables;
 mod m20250601_000003_bot_tables;
 mod m20250601_000004_backfill;
 mod m20251124_000005_instance_lease;
+mod m20261202_000006_failed_updates;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -42,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000003_bot_tables::Migration),
             Box::new(m20250601_000004_backfill::Migration),
             Box::new(m20251124_000005_instance_lease::Migration),
+            Box::new(m20261202_000006_failed_updates::Migration),
         ]
     }
 }

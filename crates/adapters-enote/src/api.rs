@@ -1,6 +1,6 @@
 //! Enote's `hs/api/v2/GetClient`: the owner's names and phones.
 
-use crate::error::{EnoteError, Secrets};
+use crate::error::{EnoteError, Secrets, json_problem};
 use crate::odata::bad_body;
 use domain::owner::OwnerProfile;
 use domain::phone::Phone;
@@ -36,19 +36,20 @@ pub(crate) fn parse_client(
     secrets: &Secrets,
 ) -> Result<OwnerProfile, EnoteError> {
     let bad = |why: &str| bad_body(body, endpoint, why, secrets);
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| bad(&e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| bad(&json_problem(&e)))?;
     let object = match &value {
         serde_json::Value::Null => return Err(EnoteError::NotFound),
         serde_json::Value::Object(o) => o,
-        _ => return Err(bad("not a JSON object")),
+        _ => return Err(bad("unexpected shape: not a JSON object")),
     };
     // An object with none of the fields is some other document (an error, a changed API), not
     // a client without data.
     let known = ["lastName", "firstName", "middleName", "contact_information"];
     if !known.iter().any(|k| object.contains_key(*k)) {
-        return Err(bad("no client fields"));
+        return Err(bad("unexpected shape: no client fields"));
     }
-    let client: Client = serde_json::from_value(value).map_err(|e| bad(&e.to_string()))?;
+    let client: Client = serde_json::from_value(value).map_err(|e| bad(&json_problem(&e)))?;
 
     let mut profile = OwnerProfile {
         last_name: trimmed(client.last_name),
@@ -136,11 +137,17 @@ mod tests {
             parse_client(b"null", "GET x", &Secrets::default()),
             Err(EnoteError::NotFound)
         );
-        for body in [&b"[]"[..], b"{\"error\":\"x\"}", b"<html>", b""] {
+        for (body, why) in [
+            (&b"[]"[..], "unexpected shape"),
+            (b"{\"error\":\"x\"}", "unexpected shape"),
+            (b"{\"lastName\": 5}", "unexpected shape"),
+            (b"<html>", "not JSON"),
+            (b"", "not JSON"),
+        ] {
             assert!(
                 matches!(
                     parse_client(body, "GET x", &Secrets::default()),
-                    Err(EnoteError::BadResponse { .. })
+                    Err(EnoteError::BadResponse { reason, .. }) if reason.starts_with(why)
                 ),
                 "{}",
                 String::from_utf8_lossy(body)

@@ -4,9 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
-/// Per-request timeout when `ENOTE_TIMEOUT` is not set (SPEC §7: 15–25 s).
+/// Per-request timeout when `ENOTE_TIMEOUT` is not set (15–25 s suits a 1C base).
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
-/// Retries after the first attempt. SPEC §7 allows one or two; more is clamped to this.
+/// Retries after the first attempt: one or two are enough for a 1C base (more only piles load on
+/// a struggling server); more is clamped to this.
 pub const MAX_RETRIES: u32 = 2;
 /// The wait before the first retry; the n-th retry waits n times this.
 pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_millis(500);

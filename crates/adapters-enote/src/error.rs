@@ -27,6 +27,33 @@ pub(crate) enum EnoteError {
     /// An answer we cannot read.
     #[error("{endpoint}: {reason}")]
     BadResponse { endpoint: String, reason: String },
+    /// A 2xx answer bigger than the bot reads; the rest of it was never read.
+    #[error("{endpoint}: the answer is larger than {}; not read", size(*limit))]
+    TooLarge { endpoint: String, limit: usize },
+}
+
+/// `8 MiB`, `1 KiB`, `100 bytes`.
+fn size(bytes: usize) -> String {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    match bytes {
+        b if b >= MIB && b % MIB == 0 => format!("{} MiB", b / MIB),
+        b if b >= KIB && b % KIB == 0 => format!("{} KiB", b / KIB),
+        b => format!("{b} bytes"),
+    }
+}
+
+/// Why a body is not what we expected, for the error text: not JSON at all (a proxy page, an
+/// answer cut short), or JSON of another shape (a changed API, a wrong endpoint). The two point
+/// the administrator at different causes.
+pub(crate) fn json_problem(e: &serde_json::Error) -> String {
+    match e.classify() {
+        serde_json::error::Category::Data => format!("unexpected shape: {e}"),
+        serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+            format!("not JSON: {e}")
+        }
+        serde_json::error::Category::Io => e.to_string(),
+    }
 }
 
 impl EnoteError {
@@ -60,6 +87,10 @@ impl EnoteError {
                 endpoint: s(endpoint),
                 reason: s(reason),
             },
+            Self::TooLarge { endpoint, limit } => Self::TooLarge {
+                endpoint: s(endpoint),
+                limit,
+            },
         }
     }
 }
@@ -74,6 +105,8 @@ impl From<EnoteError> for DirectoryError {
             e @ EnoteError::OData { .. } => DirectoryError::BadResponse(e.to_string()),
             e @ EnoteError::Unavailable { .. } => DirectoryError::Unavailable(e.to_string()),
             e @ EnoteError::BadResponse { .. } => DirectoryError::BadResponse(e.to_string()),
+            // Enote answers, but with something no lookup can use: the administrator's case.
+            e @ EnoteError::TooLarge { .. } => DirectoryError::BadResponse(e.to_string()),
         }
     }
 }
@@ -122,6 +155,30 @@ mod tests {
     }
 
     #[test]
+    fn json_problems_tell_not_json_from_an_unexpected_shape() {
+        #[derive(Debug, serde::Deserialize)]
+        struct List {
+            #[allow(dead_code)]
+            value: Vec<u32>,
+        }
+        let problem = |body: &str| json_problem(&serde_json::from_str::<List>(body).unwrap_err());
+        for shape in [r#"{"value": 5}"#, r#"{"items": []}"#, "[1, 2]", "null"] {
+            assert!(
+                problem(shape).starts_with("unexpected shape: "),
+                "{shape}: {}",
+                problem(shape)
+            );
+        }
+        for garbage in ["<html>502</html>", r#"{"value": [1, 2"#, ""] {
+            assert!(
+                problem(garbage).starts_with("not JSON: "),
+                "{garbage}: {}",
+                problem(garbage)
+            );
+        }
+    }
+
+    #[test]
     fn truncate_counts_characters() {
         assert_eq!(truncate("Барсік", 3), "Бар…");
         assert_eq!(truncate("Рекс", 4), "Рекс");
@@ -150,6 +207,15 @@ mod tests {
             }),
             DirectoryError::BadResponse(_)
         ));
+        assert_eq!(
+            DirectoryError::from(EnoteError::TooLarge {
+                endpoint: ep(),
+                limit: 8 * 1024 * 1024
+            }),
+            DirectoryError::BadResponse(
+                "GET http://h/x: the answer is larger than 8 MiB; not read".into()
+            )
+        );
         assert!(matches!(
             DirectoryError::from(EnoteError::Unavailable {
                 endpoint: ep(),

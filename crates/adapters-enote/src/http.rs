@@ -10,9 +10,13 @@
 //! | timeout, connection failure | `Unavailable` | yes |
 //! | 408, 429 | `Unavailable` | no (4xx) |
 //! | other 3xx/4xx (404: wrong URL; redirects are not followed) | `BadResponse` | no |
+//! | 2xx larger than [`MAX_BODY_BYTES`] | `TooLarge` | no |
 //!
 //! 1C answers 500 for a query it dislikes (a quoted literal against a numeric field); that is
 //! deterministic, so retrying would only triple the wait before the caller's fallback.
+//!
+//! Bodies are read chunk by chunk up to a cap and never beyond, so a misbehaving Enote (or
+//! something posing as it) cannot make the bot hold more than the cap in memory per call.
 
 use crate::error::{EnoteError, Secrets, truncate};
 use percent_encoding::percent_decode_str;
@@ -23,6 +27,13 @@ use std::time::Duration;
 
 /// How much of an unexpected body goes into logs and error texts.
 pub(crate) const FRAGMENT_LEN: usize = 300;
+
+/// The largest answer read. A card list or a client is a few kilobytes; megabytes mean a
+/// filter was ignored or the URL points at something else, and the lookup cannot use them.
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How much of a refusal (non-2xx) is read: 1C's error document and a log fragment fit.
+const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// How a request proves who we are.
 pub(crate) enum Auth<'a> {
@@ -88,8 +99,22 @@ impl Http {
             Err(e) => return self.transport_failure(e, endpoint),
         };
         let status = response.status();
-        let body = match response.bytes().await {
-            Ok(b) => b.to_vec(),
+        let cap = if status.is_success() {
+            MAX_BODY_BYTES
+        } else {
+            MAX_ERROR_BODY_BYTES
+        };
+        let body = match read_capped(response, cap).await {
+            Ok(Capped::Whole(body)) => body,
+            // The head of a refusal is enough to tell what it is.
+            Ok(Capped::Cut(head)) if !status.is_success() => head,
+            Ok(Capped::Cut(_)) => {
+                tracing::warn!(%endpoint, limit = cap, "Enote answered more than the bot reads");
+                return Attempt::Done(Err(EnoteError::TooLarge {
+                    endpoint: endpoint.to_owned(),
+                    limit: cap,
+                }));
+            }
             Err(e) => return self.transport_failure(e, endpoint),
         };
         classify(status, body, endpoint, &self.secrets)
@@ -110,6 +135,33 @@ impl Http {
             }))
         }
     }
+}
+
+/// A body read up to a cap.
+#[derive(Debug, PartialEq, Eq)]
+enum Capped {
+    /// All of it.
+    Whole(Vec<u8>),
+    /// There was more (by its `Content-Length`, or as it came); this is what was read before
+    /// stopping, possibly nothing. The rest stays unread: the connection is dropped.
+    Cut(Vec<u8>),
+}
+
+/// Reads at most `cap` bytes of `response`'s body, chunk by chunk.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> reqwest::Result<Capped> {
+    if response.content_length().is_some_and(|n| n > cap as u64) {
+        return Ok(Capped::Cut(Vec::new()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = cap - body.len();
+        if chunk.len() > room {
+            body.extend_from_slice(&chunk[..room]);
+            return Ok(Capped::Cut(body));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Capped::Whole(body))
 }
 
 fn classify(status: StatusCode, body: Vec<u8>, endpoint: &str, secrets: &Secrets) -> Attempt {
@@ -236,6 +288,7 @@ fn error_chain(e: reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use domain::ports::DirectoryError;
 
     fn done_err(a: Attempt) -> EnoteError {
         match a {
@@ -315,6 +368,117 @@ mod tests {
             )),
             EnoteError::Unavailable { .. }
         ));
+    }
+
+    /// The real directory against `base` (OData and hs/api under it), retrying quickly.
+    fn directory(base: &str) -> crate::EnoteDirectory {
+        let mut config = crate::EnoteConfig::new(
+            format!("{base}/odata/standard.odata"),
+            "bot",
+            "Pa55-S3cret",
+            format!("{base}/hs/api/v2"),
+            "K3y-S3cret",
+        );
+        config.timeout = Duration::from_secs(10);
+        config.retry_backoff = Duration::from_millis(5);
+        crate::EnoteDirectory::new(config).expect("valid config")
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_the_cap_is_refused_once_and_one_at_the_cap_is_read() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+        let server = MockServer::start().await;
+        let answer = |len: usize| {
+            let mut body = br#"{"value": []}"#.to_vec();
+            body.resize(len, b' ');
+            ResponseTemplate::new(200).set_body_raw(body, "application/json")
+        };
+        Mock::given(any())
+            .respond_with(answer(MAX_BODY_BYTES))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(any())
+            .respond_with(answer(MAX_BODY_BYTES + 1))
+            .mount(&server)
+            .await;
+        let dir = directory(&server.uri());
+        dir.ping()
+            .await
+            .expect("an answer of exactly the cap is read");
+        let err = dir.ping().await.unwrap_err();
+        assert!(
+            matches!(&err, DirectoryError::BadResponse(t)
+                if t.ends_with("the answer is larger than 8 MiB; not read")),
+            "{err:?}"
+        );
+        let requests = server.received_requests().await.unwrap().len();
+        assert_eq!(requests, 2, "a too large answer is not asked for again");
+    }
+
+    #[tokio::test]
+    async fn an_endless_answer_is_cut_off_at_the_cap() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // An answer without Content-Length that never ends: only reading stops it.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let written = Arc::new(AtomicUsize::new(0));
+        let server = tokio::spawn({
+            let written = written.clone();
+            async move {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                            transfer-encoding: chunked\r\n\r\n";
+                socket.write_all(head.as_bytes()).await.unwrap();
+                socket.write_all(b"d\r\n{\"value\": []}\r\n").await.unwrap();
+                let mut chunk = b"10000\r\n".to_vec();
+                chunk.extend(std::iter::repeat_n(b' ', 0x10000));
+                chunk.extend_from_slice(b"\r\n");
+                // Until the client hangs up.
+                while socket.write_all(&chunk).await.is_ok() {
+                    written.fetch_add(0x10000, Ordering::Relaxed);
+                }
+            }
+        });
+        let dir = directory(&format!("http://{addr}"));
+        let err = dir.ping().await.unwrap_err();
+        assert!(
+            matches!(&err, DirectoryError::BadResponse(t) if t.contains("larger than 8 MiB")),
+            "{err:?}"
+        );
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("the client hung up after the cap")
+            .unwrap();
+        // What the sockets' buffers held on top of the cap, and nothing like the whole answer.
+        let sent = written.load(Ordering::Relaxed);
+        assert!(sent >= MAX_BODY_BYTES, "{sent}");
+        assert!(sent < MAX_BODY_BYTES + 32 * 1024 * 1024, "{sent}");
+    }
+
+    #[tokio::test]
+    async fn an_answer_of_another_shape_is_named_so_and_not_called_not_json() {
+        use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+        for (body, expected) in [
+            (r#"{"value": 5}"#, "unexpected shape"),
+            (r#"{"odata.metadata": "x"}"#, "unexpected shape"),
+            (r#"{"value": [ this is not"#, "not JSON"),
+        ] {
+            let server = MockServer::start().await;
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+                .mount(&server)
+                .await;
+            let err = directory(&server.uri()).ping().await.unwrap_err();
+            assert!(
+                matches!(&err, DirectoryError::BadResponse(t) if t.contains(&format!(": {expected}: "))),
+                "{body}: {err:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! Enote (1C) as the bot's [`PracticeDirectory`](domain::ports::PracticeDirectory) (SPEC §7).
+//! Enote (1C) as the bot's [`PracticeDirectory`](domain::ports::PracticeDirectory) (what it
+//! reads: docs/product-rules.md, "Enote").
 //!
 //! Two read-only HTTP interfaces of the clinic's Enote base:
 //! - 1C's standard OData interface (`ENOTE_ODATA_URL`, HTTP basic auth): animal cards
@@ -13,7 +14,7 @@
 //! - `odata` / `api` (private): building 1C's queries and reading its answers.
 //! - [`directory`]: [`EnoteDirectory`] and [`NotConfiguredDirectory`], the port
 //!   implementations; errors become [`DirectoryError`](domain::ports::DirectoryError) there.
-//! - `fake` (feature `fake-server`, tests only): [`fake::FakeEnote`], an in-process Enote serving
+//! - `fake` (feature `fake-server`, tests only): `fake::FakeEnote`, an in-process Enote serving
 //!   the same fixture files as this crate's contract tests.
 //!
 //! This crate depends on `domain` and HTTP plumbing only; it knows nothing of Telegram or the

@@ -4,7 +4,7 @@
 //! UTF-8 with spaces as `%20`. reqwest's `.query()` is form encoding (`%24filter`, `+` for
 //! spaces), so the query string is built here by hand.
 
-use crate::error::{EnoteError, Secrets, truncate};
+use crate::error::{EnoteError, Secrets, json_problem, truncate};
 use crate::http::FRAGMENT_LEN;
 use domain::contract::ContractNumber;
 use domain::owner::{OwnerKey, OwnerKeyError, Pet};
@@ -86,7 +86,7 @@ pub(crate) fn parse_list(
 ) -> Result<Vec<Card>, EnoteError> {
     serde_json::from_slice::<List>(body)
         .map(|l| l.value)
-        .map_err(|e| bad_body(body, endpoint, &e.to_string(), secrets))
+        .map_err(|e| bad_body(body, endpoint, &json_problem(&e), secrets))
 }
 
 /// A body we cannot read: logged (truncated) for the administrator, summarized in the error.
@@ -95,7 +95,7 @@ pub(crate) fn bad_body(body: &[u8], endpoint: &str, why: &str, secrets: &Secrets
     tracing::warn!(%endpoint, %why, %fragment, "Enote answered something unexpected");
     EnoteError::BadResponse {
         endpoint: endpoint.to_owned(),
-        reason: format!("unexpected answer ({why}): {}", truncate(&fragment, 80)),
+        reason: format!("{why}; the answer begins {}", truncate(&fragment, 80)),
     }
 }
 

@@ -29,6 +29,9 @@ pub fn map_error(err: &Error) -> ChatError {
 pub fn map_api(code: u64, description: &str, retry_after: Option<u16>) -> ChatError {
     let d = description.to_ascii_lowercase();
     match code {
+        // The Bot API answers 401 to a revoked token and 404 to a token of the wrong form (its
+        // URL names no bot).
+        401 | 404 => ChatError::Unauthorized(description.to_owned()),
         429 => ChatError::RateLimited {
             retry_after: Duration::from_secs(u64::from(retry_after.unwrap_or(1)).max(1)),
         },
@@ -63,11 +66,17 @@ pub fn map_api(code: u64, description: &str, retry_after: Option<u16>) -> ChatEr
         _ if d.contains("message is not modified") || d.contains("topic_not_modified") => {
             ChatError::NotModified
         }
+        // The message exists but Telegram will not copy it (a service message, an invoice,
+        // paid media, protected content): a refusal of that message, which staff must be told
+        // of. Taken for "deleted", it would be dropped without a word.
+        _ if d.contains("can't be copied") || d.contains("can't be forwarded") => {
+            ChatError::Permanent(description.to_owned())
+        }
         _ if d.contains("message to edit not found")
             || d.contains("message to copy not found")
+            || d.contains("message to forward not found")
             || d.contains("message to be replied not found")
-            || d.contains("message to reply not found")
-            || d.contains("message can't be copied") =>
+            || d.contains("message to reply not found") =>
         {
             ChatError::MessageGone
         }
@@ -109,6 +118,16 @@ mod tests {
                 ChatError::Blocked,
             ),
             (403, "Forbidden: user is deactivated", ChatError::Blocked),
+            (
+                401,
+                "Unauthorized",
+                ChatError::Unauthorized("Unauthorized".into()),
+            ),
+            (
+                404,
+                "Not Found",
+                ChatError::Unauthorized("Not Found".into()),
+            ),
             (
                 400,
                 "Bad Request: message thread not found",
@@ -153,6 +172,21 @@ mod tests {
                 400,
                 "Bad Request: message to be replied not found",
                 ChatError::MessageGone,
+            ),
+            (
+                400,
+                "Bad Request: message can't be copied",
+                ChatError::Permanent("Bad Request: message can't be copied".into()),
+            ),
+            (
+                400,
+                "Bad Request: message can't be forwarded",
+                ChatError::Permanent("Bad Request: message can't be forwarded".into()),
+            ),
+            (
+                400,
+                "Bad Request: TOPIC_NAME_INVALID",
+                ChatError::Permanent("Bad Request: TOPIC_NAME_INVALID".into()),
             ),
             (
                 502,

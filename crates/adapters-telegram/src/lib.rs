@@ -11,7 +11,7 @@
 //! - [`admin`] is the bot's set-up: `getMe`, its rights in the group, the webhook;
 //! - [`limiter`] keeps sends within Telegram's limits and honours every `retry_after`.
 //!
-//! With the `fake-server` feature, [`fake`] is an in-process fake Bot API for tests.
+//! Its tests run against the fake Bot API of the `fake-telegram` crate (a dev-dependency only).
 //!
 //! This crate depends on `domain` only; it knows nothing about storage.
 
@@ -22,9 +22,6 @@ pub mod gateway;
 pub mod limiter;
 pub mod split;
 pub mod updates;
-
-#[cfg(feature = "fake-server")]
-pub mod fake;
 
 pub use admin::{BotAdmin, BotIdentity, GroupRights};
 pub use gateway::TelegramGateway;

@@ -11,7 +11,7 @@ use frankenstein::response::MethodResponse;
 use frankenstein::types::AllowedUpdate;
 use serde_json::Value;
 
-/// The update kinds the bot asks for (SPEC §8).
+/// The update kinds the bot asks for (docs/product-rules.md: Telegram).
 pub const ALLOWED: [AllowedUpdate; 4] = [
     AllowedUpdate::Message,
     AllowedUpdate::EditedMessage,

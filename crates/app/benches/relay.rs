@@ -1,4 +1,4 @@
-//! # The relay benchmark (tracker issue 8)
+//! # The relay benchmark
 //!
 //! Runs the release `parents-bot` as a child process against the in-repo fake Bot API (in this
 //! process), on a fresh database per scenario, and prints a table of figures against the
@@ -33,8 +33,8 @@
 //!    spawn on a fresh database counts), VmRSS at idle, VmHWM (peak) at the end of each
 //!    scenario, the release binary's size.
 
-use adapters_telegram::fake::{CallRecord, FakeConfig, FakeTelegram, Injected, Limits, TgUser};
 use anyhow::{Context, bail};
+use fake_telegram::{CallRecord, EnforcedLimits, FakeConfig, FakeTelegram, Injected, TgUser};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -750,7 +750,7 @@ async fn under_limits(backend: Backend, o: Opts) -> anyhow::Result<LimitsRun> {
     bot.stop().await?;
 
     // Telegram's limits in the fake, the bot's defaults.
-    tg.set_limits(Limits::telegram());
+    tg.set_limits(EnforcedLimits::telegram());
     let polls = tg.read(|s| s.polls_started());
     let mut bot = spawn_bot(&tg, &db, &dir, false, "limits")?;
     bot.started(&tg, polls).await?;

@@ -1,45 +1,71 @@
 //! `parents-bot check`: is this installation ready to run? One line per check, and an exit code
-//! that says whether all passed (SPEC §10). It changes nothing: it neither migrates nor sends.
+//! that says whether it is: 0 when every check passed or only warns, 1 when one failed. It
+//! changes nothing: it neither migrates nor sends.
 
 use crate::config::Settings;
-use adapters_enote::{EnoteConfig, EnoteDirectory};
+use adapters_enote::EnoteDirectory;
 use adapters_mysql::Database;
 use adapters_telegram::{BotAdmin, GroupRights};
+use migrations::{Migrator, MigratorTrait};
 use std::fmt::Display;
 use std::time::Duration;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Ready.
+    Ok,
+    /// Not ready yet, but the bot sees to it at start (pending migrations).
+    Warn,
+    /// The bot cannot run (or cannot do its job) until someone fixes this.
+    Fail,
+}
 
 /// The outcome of one check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
     /// What was checked.
     pub name: &'static str,
-    /// Passed, or not.
-    pub ok: bool,
+    /// How it came out.
+    pub status: Status,
     /// What was found, in one line (never a secret).
     pub detail: String,
 }
 
 impl Outcome {
     fn pass(name: &'static str, detail: impl Display) -> Self {
+        Self::new(name, Status::Ok, detail)
+    }
+
+    fn warn(name: &'static str, detail: impl Display) -> Self {
+        Self::new(name, Status::Warn, detail)
+    }
+
+    fn fail(name: &'static str, detail: impl Display) -> Self {
+        Self::new(name, Status::Fail, detail)
+    }
+
+    fn new(name: &'static str, status: Status, detail: impl Display) -> Self {
         Self {
             name,
-            ok: true,
+            status,
             detail: detail.to_string(),
         }
     }
 
-    fn fail(name: &'static str, detail: impl Display) -> Self {
-        Self {
-            name,
-            ok: false,
-            detail: detail.to_string(),
-        }
+    /// Whether the bot can run as far as this check goes (a warning is no failure).
+    pub fn passed(&self) -> bool {
+        self.status != Status::Fail
     }
 }
 
 impl Display for Outcome {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mark = if self.ok { "ok  " } else { "FAIL" };
+        let mark = match self.status {
+            Status::Ok => "ok  ",
+            Status::Warn => "warn",
+            Status::Fail => "FAIL",
+        };
         write!(f, "{mark} {:<9} {}", self.name, self.detail)
     }
 }
@@ -75,12 +101,27 @@ async fn database(settings: &Settings) -> Outcome {
         Err(e) => return Outcome::fail("database", format!("cannot connect: {e}")),
     };
     match db.pending_migrations().await {
-        Ok(0) => Outcome::pass("database", "reachable, schema up to date"),
-        Ok(n) => Outcome::fail(
-            "database",
-            format!("reachable, {n} migration(s) pending: run `parents-bot migrate`"),
-        ),
+        Ok(pending) => schema_outcome(pending, Migrator::migrations().len()),
         Err(e) => Outcome::fail("database", format!("cannot read the schema state: {e}")),
+    }
+}
+
+/// The bot applies pending migrations at every start, so they only warn.
+fn schema_outcome(pending: usize, known: usize) -> Outcome {
+    match pending {
+        0 => Outcome::pass("database", "reachable, schema up to date"),
+        n if n >= known => Outcome::warn(
+            "database",
+            "reachable, no schema yet: the migrations will be applied at start \
+             (or now by `parents-bot migrate`)",
+        ),
+        n => Outcome::warn(
+            "database",
+            format!(
+                "reachable, {n} migration(s) pending: they will be applied at start \
+                 (or now by `parents-bot migrate`)"
+            ),
+        ),
     }
 }
 
@@ -123,20 +164,11 @@ async fn telegram(settings: &Settings) -> Vec<Outcome> {
 }
 
 async fn enote(settings: &Settings) -> Outcome {
-    let e = &settings.enote;
-    let parts = EnoteConfig::from_parts(
-        e.odata_url.clone(),
-        e.odata_user.clone(),
-        e.odata_pass.as_ref().map(|s| s.expose().to_owned()),
-        e.api_url.clone(),
-        e.api_key.as_ref().map(|s| s.expose().to_owned()),
-    );
-    let mut config = match parts {
+    let config = match settings.enote.client_config() {
         None => return Outcome::pass("enote", "not configured (Enote commands will say so)"),
         Some(Err(err)) => return Outcome::fail("enote", err),
         Some(Ok(c)) => c,
     };
-    config.timeout = e.timeout;
     let directory = match EnoteDirectory::new(config) {
         Ok(d) => d,
         Err(err) => return Outcome::fail("enote", err),
@@ -144,5 +176,35 @@ async fn enote(settings: &Settings) -> Outcome {
     match directory.ping().await {
         Ok(()) => Outcome::pass("enote", "OData answers"),
         Err(err) => Outcome::fail("enote", err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_migrations_warn_and_do_not_fail() {
+        let fresh = schema_outcome(5, 5);
+        assert_eq!(fresh.status, Status::Warn);
+        assert!(fresh.passed());
+        assert_eq!(
+            fresh.to_string(),
+            "warn database  reachable, no schema yet: the migrations will be applied at start \
+             (or now by `parents-bot migrate`)"
+        );
+        let behind = schema_outcome(2, 5);
+        assert!(behind.passed());
+        assert!(
+            behind.to_string().contains("2 migration(s) pending"),
+            "{behind}"
+        );
+        assert_eq!(schema_outcome(0, 5).status, Status::Ok);
+        assert!(!Outcome::fail("enote", "x").passed());
+        assert!(
+            Outcome::fail("enote", "x")
+                .to_string()
+                .starts_with("FAIL enote ")
+        );
     }
 }

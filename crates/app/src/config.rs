@@ -1,15 +1,18 @@
-//! Configuration (SPEC §9): built-in defaults < optional `config.toml` (path by `--config` or
+//! Configuration: built-in defaults < optional `config.toml` (path by `--config` or
 //! `PARENTS_CONFIG`) < `.env` in the working directory < the environment. The original bot's
-//! `.env` names are kept, so its `.env` works unchanged. Secrets never appear in `Debug`.
+//! `.env` names are kept, so its `.env` works unchanged. Secrets never appear in `Debug`, in
+//! configuration errors, or (through [`Settings::redact`]) in errors that libraries report.
 
+use crate::http::ListenerLimits;
+use adapters_enote::{EnoteConfig, EnoteConfigError};
 use adapters_telegram::limiter::Limits;
 use config::{Config as Layers, Environment, File, FileFormat};
 use domain::ids::GroupId;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -85,6 +88,26 @@ pub struct EnoteSettings {
     pub timeout: Duration,
 }
 
+impl EnoteSettings {
+    /// The Enote client's configuration: `None` when no `ENOTE_*` setting is given, an error
+    /// naming what is missing when only some are.
+    pub fn client_config(&self) -> Option<Result<EnoteConfig, EnoteConfigError>> {
+        let parts = EnoteConfig::from_parts(
+            self.odata_url.clone(),
+            self.odata_user.clone(),
+            self.odata_pass.as_ref().map(|s| s.expose().to_owned()),
+            self.api_url.clone(),
+            self.api_key.as_ref().map(|s| s.expose().to_owned()),
+        );
+        parts.map(|config| {
+            config.map(|mut c| {
+                c.timeout = self.timeout;
+                c
+            })
+        })
+    }
+}
+
 impl fmt::Debug for EnoteSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EnoteSettings")
@@ -135,6 +158,9 @@ pub struct Settings {
     /// `LEASE_TTL`: how long the instance lease lasts unless renewed (a second instance on the
     /// same database takes over this long after the first one dies).
     pub lease_ttl: Duration,
+    /// `LISTEN_HEADER_TIMEOUT`, `LISTEN_REQUEST_TIMEOUT`, `LISTEN_MAX_CONNECTIONS`: what the
+    /// HTTP listener allows one client.
+    pub listener: ListenerLimits,
 }
 
 /// Every setting as text, as the layers give them.
@@ -168,9 +194,17 @@ struct Raw {
     telegram_rate_per_chat: Option<String>,
     telegram_rate_per_group: Option<String>,
     lease_ttl: Option<String>,
+    listen_header_timeout: Option<String>,
+    listen_request_timeout: Option<String>,
+    listen_max_connections: Option<String>,
 }
 
-/// Parses `20`, `20s`, `10m`, `24h`, `1d` (plain numbers are seconds).
+/// The longest duration any setting takes: ten years. Longer ones are refused at start-up, so
+/// that no later `now + duration` can overflow a timestamp.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
+/// Parses `20`, `20s`, `10m`, `24h`, `1d` (plain numbers are seconds), and `500ms`; at most
+/// [`MAX_DURATION`].
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let s = raw.trim();
     let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
@@ -178,18 +212,65 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let n: u64 = num
         .parse()
         .map_err(|_| format!("{raw:?} is not a duration like 20, 20s, 10m or 24h"))?;
-    let secs = match unit.trim() {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86_400,
+    let too_long = || format!("{raw:?} is longer than the 10 years a setting may take");
+    let duration = match unit.trim() {
+        "" | "s" => Duration::from_secs(n),
+        "ms" => Duration::from_millis(n),
+        "m" => Duration::from_secs(n.checked_mul(60).ok_or_else(too_long)?),
+        "h" => Duration::from_secs(n.checked_mul(3600).ok_or_else(too_long)?),
+        "d" => Duration::from_secs(n.checked_mul(86_400).ok_or_else(too_long)?),
         other => {
             return Err(format!(
                 "unknown unit {other:?} in {raw:?} (use s, m, h or d)"
             ));
         }
     };
-    Ok(Duration::from_secs(secs))
+    if duration > MAX_DURATION {
+        return Err(too_long());
+    }
+    Ok(duration)
+}
+
+/// How to write a database URL's special characters; said whenever a URL is refused, because
+/// an unescaped character in the password is the usual cause.
+const URL_ESCAPE_HINT: &str = "the URL is not shown as it may hold the password; in the user \
+    name and password write # as %23, / as %2F, ? as %3F, @ as %40, : as %3A and % as %25";
+
+/// Checks a database URL the way the driver will read it (the same `url` parser), so a URL the
+/// driver cannot use is refused here, naming the setting — the driver's own error would quote
+/// the whole URL, password included. The reason never contains any part of the URL.
+fn check_database_url(url: &str) -> Result<(), String> {
+    let mysql = url.starts_with("mysql:") || url.starts_with("mariadb:");
+    if !mysql && !url.starts_with("sqlite:") {
+        return Err(format!(
+            "it must start with mysql://, mariadb:// or sqlite: ({URL_ESCAPE_HINT})"
+        ));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| format!("{e} ({URL_ESCAPE_HINT})"))?;
+    if !mysql {
+        // An SQLite URL names a file; it holds no credentials and the driver reports its own
+        // problems (an unknown `?` option) without secrets.
+        return Ok(());
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(format!("it has no host ({URL_ESCAPE_HINT})"));
+    }
+    // These parse, but not as meant: the user info was cut short at an unescaped `/`, `?` or
+    // `#`, and the rest became the host, port, path, query or fragment.
+    if parsed.fragment().is_some() {
+        return Err(format!("it contains an unescaped # ({URL_ESCAPE_HINT})"));
+    }
+    if url.contains('@') && parsed.username().is_empty() {
+        return Err(format!(
+            "the user name or password contains an unescaped /, ? or # ({URL_ESCAPE_HINT})"
+        ));
+    }
+    if parsed.path().trim_start_matches('/').contains('/') {
+        return Err(format!(
+            "the database name contains a / ({URL_ESCAPE_HINT})"
+        ));
+    }
+    Ok(())
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -242,7 +323,10 @@ impl Settings {
             GroupId::new(group_num).map_err(|e| invalid("SUPPORT_GROUP_ID", e.to_string()))?;
 
         let database_url = match non_empty(r.database_url) {
-            Some(url) => url,
+            Some(url) => {
+                check_database_url(&url).map_err(|e| invalid("DATABASE_URL", e))?;
+                url
+            }
             None => match non_empty(r.db_host) {
                 Some(host) => {
                     let user = non_empty(r.db_user).ok_or(ConfigError::Missing("DB_USER"))?;
@@ -253,12 +337,27 @@ impl Settings {
                             .map_err(|_| invalid("DB_PORT", format!("{p:?} is not a port")))?,
                         None => 3306,
                     };
+                    // The driver percent-decodes the user, password and database name, so any
+                    // character in them is fine once encoded.
                     let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
                     let auth = match r.db_password.filter(|p| !p.is_empty()) {
                         Some(p) => format!("{}:{}", enc(&user), enc(&p)),
                         None => enc(&user),
                     };
-                    format!("mysql://{auth}@{host}:{port}/{}", enc(&name))
+                    let host = match host.parse::<Ipv6Addr>() {
+                        Ok(ip) => format!("[{ip}]"),
+                        Err(_) => host,
+                    };
+                    let url = format!("mysql://{auth}@{host}:{port}/{}", enc(&name));
+                    // Only the host can still break the URL; its reason quotes nothing.
+                    check_database_url(&url).map_err(|_| {
+                        invalid(
+                            "DB_HOST",
+                            "not a host name or IP address (no port, path or scheme: those \
+                             are DB_PORT, DB_NAME and implied)",
+                        )
+                    })?;
+                    url
                 }
                 None => DEFAULT_DATABASE_URL.to_owned(),
             },
@@ -361,8 +460,38 @@ impl Settings {
             return Err(invalid("LEASE_TTL", "must be at least 3 seconds"));
         }
 
+        let listen_defaults = ListenerLimits::default();
+        let positive = |name: &'static str, v: Option<String>, default: Duration| {
+            let d = match non_empty(v) {
+                Some(s) => parse_duration(&s).map_err(|e| invalid(name, e))?,
+                None => default,
+            };
+            if d.is_zero() {
+                return Err(invalid(name, "must be more than 0"));
+            }
+            Ok(d)
+        };
+        let listener = ListenerLimits {
+            header_timeout: positive(
+                "LISTEN_HEADER_TIMEOUT",
+                r.listen_header_timeout,
+                listen_defaults.header_timeout,
+            )?,
+            request_timeout: positive(
+                "LISTEN_REQUEST_TIMEOUT",
+                r.listen_request_timeout,
+                listen_defaults.request_timeout,
+            )?,
+            max_connections: rate(
+                "LISTEN_MAX_CONNECTIONS",
+                r.listen_max_connections,
+                u32::try_from(listen_defaults.max_connections).unwrap_or(u32::MAX),
+            )? as usize,
+        };
+
         Ok(Self {
             lease_ttl,
+            listener,
             rate_limits,
             bot_token: Secret(bot_token),
             bot_username: non_empty(r.bot_username).map(|u| u.trim_start_matches('@').to_owned()),
@@ -398,6 +527,53 @@ impl Settings {
     /// Whether the database is the embedded SQLite file.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
+    }
+
+    /// `text` with every secret of these settings replaced by `<redacted>`: for texts that come
+    /// back from libraries, which may quote what they were given (a driver quoting the database
+    /// URL, an HTTP client its request URL with the token).
+    pub fn redact(&self, text: &str) -> String {
+        let mut secrets: Vec<String> = vec![
+            self.database_url.expose().to_owned(),
+            self.bot_token.expose().to_owned(),
+        ];
+        // The token's secret half, in case only that is quoted.
+        if let Some((_, half)) = self.bot_token.expose().split_once(':') {
+            secrets.push(half.to_owned());
+        }
+        if let Some(password) = url::Url::parse(self.database_url.expose())
+            .ok()
+            .and_then(|u| u.password().map(str::to_owned))
+        {
+            // As written in the URL, and as the driver decodes it.
+            secrets.push(
+                percent_decode_str(&password)
+                    .decode_utf8_lossy()
+                    .into_owned(),
+            );
+            secrets.push(password);
+        }
+        secrets.extend(
+            [
+                &self.webhook_secret,
+                &self.enote.odata_pass,
+                &self.enote.api_key,
+            ]
+            .into_iter()
+            .flatten()
+            .map(|s| s.expose().to_owned()),
+        );
+        // Longest first, so a URL goes whole before the password inside it. Values under three
+        // characters are left: replacing every "a" would garble the text and hide nothing.
+        secrets.retain(|s| s.chars().count() >= 3);
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mut out = text.to_owned();
+        for secret in &secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "<redacted>");
+            }
+        }
+        out
     }
 }
 
@@ -495,6 +671,163 @@ mod tests {
     }
 
     #[test]
+    fn db_settings_with_any_character_reach_the_driver_intact() {
+        use sea_orm::sqlx::mysql::MySqlConnectOptions;
+        use std::str::FromStr;
+        let password = "p#ss/w?rd@:% ü";
+        let s = load(&[
+            MIN[0],
+            MIN[1],
+            ("DB_HOST", "db.example"),
+            ("DB_USER", "pw#bot"),
+            ("DB_PASSWORD", password),
+            ("DB_NAME", "pet/wealth"),
+        ])
+        .unwrap();
+        let url = s.database_url.expose();
+        let opts = MySqlConnectOptions::from_str(url).expect("the driver reads it");
+        assert_eq!(opts.get_host(), "db.example");
+        assert_eq!(opts.get_port(), 3306);
+        assert_eq!(opts.get_username(), "pw#bot");
+        assert_eq!(opts.get_database(), Some("pet/wealth"));
+        let parsed = url::Url::parse(url).unwrap();
+        let decoded = percent_decode_str(parsed.password().unwrap()).decode_utf8_lossy();
+        assert_eq!(decoded, password);
+
+        let s = load(&[
+            MIN[0],
+            MIN[1],
+            ("DB_HOST", "::1"),
+            ("DB_USER", "u"),
+            ("DB_NAME", "d"),
+        ])
+        .unwrap();
+        assert_eq!(s.database_url.expose(), "mysql://u@[::1]:3306/d");
+        let err = load(&[
+            MIN[0],
+            MIN[1],
+            ("DB_HOST", "db.example:3306"),
+            ("DB_USER", "u"),
+            ("DB_PASSWORD", "Zirka-Secret-42"),
+            ("DB_NAME", "d"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().starts_with("DB_HOST is invalid"), "{err}");
+        assert!(!err.to_string().contains("Zirka"), "{err}");
+    }
+
+    #[test]
+    fn a_database_url_the_driver_cannot_read_is_named_and_never_echoed() {
+        for url in [
+            "mysql://pw_bot:Zirka#Secret42@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:42#ZirkaSecret@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:Zirka/Secret42@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:42/ZirkaSecret@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:Zirka?Secret42@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:42?ZirkaSecret@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot:ZirkaSecret42@127.0.0.1:99999/petwealth",
+            "mysql://pw_bot:ZirkaSecret42@127.0.0.1:abc/petwealth",
+            "mysql://pw_bot:ZirkaSecret42@/petwealth",
+            "postgres://pw_bot:ZirkaSecret42@127.0.0.1/petwealth",
+            "pw_bot:ZirkaSecret42@127.0.0.1/petwealth",
+        ] {
+            let err = load(&[MIN[0], MIN[1], ("DATABASE_URL", url)]).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.starts_with("DATABASE_URL is invalid: "),
+                "{url}: {text}"
+            );
+            assert!(!text.contains("Zirka"), "{url}: {text}");
+            assert!(!text.contains("Secret"), "{url}: {text}");
+            assert!(text.contains("%23"), "the hint says how to escape: {text}");
+        }
+    }
+
+    #[test]
+    fn every_database_url_accepted_is_one_the_driver_reads() {
+        use sea_orm::sqlx::mysql::MySqlConnectOptions;
+        use sea_orm::sqlx::sqlite::SqliteConnectOptions;
+        use std::str::FromStr;
+        for url in [
+            "mysql://pw_bot:p%23ss%2Fw%3Frd@127.0.0.1:3306/petwealth",
+            "mysql://pw_bot@db.example/petwealth",
+            "mariadb://pw_bot:pass@db.example:3307/petwealth?ssl-mode=required",
+            "mysql://user:p@ss@db.example/petwealth",
+        ] {
+            let s = load(&[MIN[0], MIN[1], ("DATABASE_URL", url)])
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            let url = s.database_url.expose().replacen("mariadb:", "mysql:", 1);
+            MySqlConnectOptions::from_str(&url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+        for url in [
+            DEFAULT_DATABASE_URL,
+            "sqlite:///var/lib/parents-bot/parents.db?mode=rwc",
+            "sqlite:state/parents.db",
+        ] {
+            load(&[MIN[0], MIN[1], ("DATABASE_URL", url)]).unwrap_or_else(|e| panic!("{url}: {e}"));
+            SqliteConnectOptions::from_str(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        }
+    }
+
+    #[test]
+    fn redact_removes_every_secret_in_every_form() {
+        let s = load(&[
+            MIN[0],
+            MIN[1],
+            (
+                "DATABASE_URL",
+                "mysql://pw_bot:Zirka%23Secret@db.example/petwealth",
+            ),
+            ("WEBHOOK_URL", "https://bot.example/tg"),
+            ("WEBHOOK_SECRET", "hook-Secret-77"),
+        ])
+        .unwrap();
+        let text = format!(
+            "connection string 'mysql://pw_bot:Zirka%23Secret@db.example/petwealth'; \
+             password Zirka#Secret or Zirka%23Secret; token {}; half {}; hook hook-Secret-77",
+            MIN[0].1,
+            MIN[0].1.split_once(':').unwrap().1
+        );
+        let clean = s.redact(&text);
+        for secret in ["Zirka", "hook-Secret", "AAAAAAAA", "pw_bot:"] {
+            assert!(!clean.contains(secret), "{secret} in {clean}");
+        }
+        assert!(
+            clean.starts_with("connection string '<redacted>'"),
+            "{clean}"
+        );
+        assert_eq!(s.redact("nothing secret here"), "nothing secret here");
+    }
+
+    #[test]
+    fn listener_limits_have_defaults_and_take_milliseconds() {
+        let s = load(&MIN).unwrap();
+        assert_eq!(s.listener, ListenerLimits::default());
+        let s = load(&[
+            MIN[0],
+            MIN[1],
+            ("LISTEN_HEADER_TIMEOUT", "300ms"),
+            ("LISTEN_REQUEST_TIMEOUT", "2s"),
+            ("LISTEN_MAX_CONNECTIONS", "8"),
+        ])
+        .unwrap();
+        assert_eq!(s.listener.header_timeout, Duration::from_millis(300));
+        assert_eq!(s.listener.request_timeout, Duration::from_secs(2));
+        assert_eq!(s.listener.max_connections, 8);
+        for (name, value) in [
+            ("LISTEN_HEADER_TIMEOUT", "0"),
+            ("LISTEN_REQUEST_TIMEOUT", "soon"),
+            ("LISTEN_MAX_CONNECTIONS", "0"),
+        ] {
+            let err = load(&[MIN[0], MIN[1], (name, value)]).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!("{name} is invalid")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
     fn database_url_wins_over_db_settings() {
         let s = load(&[
             MIN[0],
@@ -519,6 +852,29 @@ mod tests {
         }
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn a_huge_duration_is_refused_naming_its_setting_not_overflowed() {
+        for raw in [
+            "18446744073709551615h",
+            "99999999999999999d",
+            "315360001",
+            "5256001m",
+        ] {
+            let err = parse_duration(raw).unwrap_err();
+            assert!(err.contains("10 years"), "{raw}: {err}");
+        }
+        assert_eq!(parse_duration("3650d"), Ok(MAX_DURATION));
+        let err = load(&[MIN[0], MIN[1], ("LINK_TTL", "99999999999999999999h")]).unwrap_err();
+        assert!(err.to_string().contains("LINK_TTL"), "{err}");
+        let err = load(&[
+            MIN[0],
+            MIN[1],
+            ("PHONE_PROMPT_INTERVAL", "100000000000000d"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("PHONE_PROMPT_INTERVAL"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! # PetWealth Parents — the application
 //!
 //! Glue code: reads the configuration, opens the database and migrates it, builds the
-//! adapters, hands them to the domain's use cases as ports, and runs the loops of [`runtime`]
+//! adapters, hands them to the domain's use cases as ports, and runs the handler's lanes
+//! ([`lanes`]) and the loops of [`runtime`]
 //! until SIGINT/SIGTERM. The binary `parents-bot` (`src/main.rs`) is a thin CLI over [`start`].
 //!
 //! Nothing here holds a business rule: those live in `domain`.
@@ -9,6 +10,7 @@
 pub mod check;
 pub mod config;
 pub mod http;
+pub mod lanes;
 pub mod lease;
 pub mod link_log;
 pub mod queue_signal;

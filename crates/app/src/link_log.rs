@@ -1,4 +1,5 @@
-//! `logs/enote_link.log`: one JSON object a line for every step of `/enote_link` (SPEC §4).
+//! `logs/enote_link.log`: one JSON object a line for every step of `/enote_link` (the fields are
+//! in docs/product-rules.md, "Linking a client to Enote").
 
 use async_trait::async_trait;
 use domain::ports::{LinkEvent, LinkEventLog};

@@ -44,6 +44,8 @@ async fn main() -> ExitCode {
         }
     };
     app::wiring::init_logging(settings.log_format);
+    // `run` takes the settings; the secrets stay here for scrubbing its error.
+    let redactor = settings.clone();
     let result = match cli.command.unwrap_or(Command::Run) {
         Command::Migrate => app::migrate(&settings).await.map(|_| {
             tracing::info!("database is up to date");
@@ -52,9 +54,10 @@ async fn main() -> ExitCode {
         Command::Check => {
             let outcomes = app::check::run(&settings).await;
             for o in &outcomes {
-                println!("{o}");
+                // The details quote libraries' errors, which may quote what they were given.
+                println!("{}", settings.redact(&o.to_string()));
             }
-            return if outcomes.iter().all(|o| o.ok) {
+            return if outcomes.iter().all(|o| o.passed()) {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -64,12 +67,30 @@ async fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // The whole cause chain, on one line.
-            tracing::error!(error = format!("{e:#}"), "stopped");
-            eprintln!("parents-bot: {e:#}");
+            // A driver's error may quote the database URL.
+            let error = redactor.redact(&one_line(&e));
+            tracing::error!(%error, "stopped");
+            eprintln!("parents-bot: {error}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, each said once: some errors already include their
+/// source's text in their own, which would otherwise repeat it.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {

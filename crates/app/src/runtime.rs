@@ -1,12 +1,12 @@
-//! The running bot: the loops over the domain's ports (poller, handler, sender, link expiry,
-//! inbox and outbox housekeeping).
+//! The running bot: the loops over the domain's ports (poller, sender, link expiry, inbox and
+//! outbox housekeeping; the handler is [`crate::lanes`]).
 //!
 //! ```text
 //! getUpdates ─▶ poller ─▶ inbox (stored, offset moved in the same transaction)
 //!                             │
 //!                             ▼
-//!                 handler: per chat in order, chats concurrently
-//!                 decode ─▶ SupportDesk::handle ─▶ one commit: state + outbox + "handled"
+//!                 handler (crate::lanes): a lane per conversation, in order within it
+//!                 decode ─▶ SupportDesk ─▶ one commit: state + outbox + "handled"
 //!                                                        │
 //!                                                        ▼
 //!                 sender: a worker per queue (a client's chat, a client's topic, the group),
@@ -19,15 +19,15 @@
 
 use crate::http::Vitals;
 use crate::queue_signal::QueuedReceiver;
+use adapters_telegram::UpdateSource;
 use adapters_telegram::limiter::in_one_turn;
-use adapters_telegram::{UpdateSource, decode::decode};
 use chrono::Utc;
 use domain::change::Change;
-use domain::ids::{GroupId, OutboxId, UpdateId};
+use domain::ids::{OutboxId, UpdateId};
 use domain::outbound::Queue;
 use domain::ports::{ChatError, Inbox, InboxEntry, Outbox, OutboxEntry, UnitOfWork};
 use domain::services::{Delivery, DeliveryError, SupportDesk};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
@@ -36,14 +36,14 @@ use tokio::task::JoinSet;
 /// Signals the loops to stop.
 pub type Shutdown = watch::Receiver<bool>;
 
-async fn sleep_or_stop(stop: &mut Shutdown, d: Duration) -> bool {
+pub(crate) async fn sleep_or_stop(stop: &mut Shutdown, d: Duration) -> bool {
     tokio::select! {
         _ = tokio::time::sleep(d) => false,
         _ = stop.changed() => true,
     }
 }
 
-fn stopping(stop: &Shutdown) -> bool {
+pub(crate) fn stopping(stop: &Shutdown) -> bool {
     *stop.borrow()
 }
 
@@ -130,78 +130,8 @@ pub async fn poll_loop(
     tracing::info!("poller stopped");
 }
 
-fn backoff(failures: u32) -> Duration {
+pub(crate) fn backoff(failures: u32) -> Duration {
     Duration::from_millis((250u64 << failures.min(7)).min(30_000))
-}
-
-/// Handles stored updates: each chat's in order, chats concurrently. What the handling queues
-/// for sending reaches the sender through the desk's store ([`crate::queue_signal`]).
-pub async fn handle_loop(
-    desk: Arc<SupportDesk>,
-    inbox: Arc<dyn Inbox>,
-    group: GroupId,
-    wake: Arc<Notify>,
-    mut stop: Shutdown,
-) {
-    let mut failures = 0;
-    loop {
-        let entries = match inbox.unhandled(500).await {
-            Ok(e) => e,
-            Err(e) => {
-                failures += 1;
-                tracing::warn!(error = %e, "cannot read the inbox; retrying");
-                if sleep_or_stop(&mut stop, backoff(failures)).await {
-                    break;
-                }
-                continue;
-            }
-        };
-        if entries.is_empty() {
-            if stopping(&stop) {
-                break;
-            }
-            tokio::select! {
-                _ = wake.notified() => {}
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop.changed() => {}
-            }
-            continue;
-        }
-        let mut by_chat: BTreeMap<i64, Vec<InboxEntry>> = BTreeMap::new();
-        for e in entries {
-            // Updates without a chat are independent of each other.
-            let key = e.chat.unwrap_or(i64::MIN + e.update.0);
-            by_chat.entry(key).or_default().push(e);
-        }
-        let mut tasks = JoinSet::new();
-        for (_, chat_entries) in by_chat {
-            let desk = desk.clone();
-            tasks.spawn(async move {
-                for e in chat_entries {
-                    let inbound = decode(&e.payload, group);
-                    if let Err(err) = desk.handle(e.update, inbound).await {
-                        // The rest of this chat waits for the next round, keeping its order.
-                        tracing::warn!(update = e.update.0, error = %err, "update not handled; will retry");
-                        return false;
-                    }
-                }
-                true
-            });
-        }
-        let mut all_ok = true;
-        while let Some(r) = tasks.join_next().await {
-            all_ok &= r.unwrap_or(false);
-        }
-        if all_ok {
-            failures = 0;
-        } else {
-            failures += 1;
-            if sleep_or_stop(&mut stop, backoff(failures)).await {
-                break;
-            }
-        }
-    }
-    tracing::info!("handler stopped");
 }
 
 /// Delivers the outbox: each queue (`Outbound::queue`) in order, queues side by side, within

@@ -2,11 +2,12 @@
 
 use crate::config::{LogFormat, Settings};
 use crate::http::{self, HttpState, Vitals, Webhook, webhook_path};
+use crate::lanes::{self, LaneSettings};
 use crate::lease;
 use crate::link_log::FileLinkLog;
 use crate::queue_signal::SignallingStore;
 use crate::runtime;
-use adapters_enote::{EnoteConfig, EnoteDirectory, NotConfiguredDirectory};
+use adapters_enote::{EnoteDirectory, NotConfiguredDirectory};
 use adapters_mysql::{Database, SqlStore};
 use adapters_telegram::limiter::RateLimiter;
 use adapters_telegram::{BotAdmin, TelegramGateway, UpdateSource};
@@ -27,11 +28,27 @@ use tokio::task::JoinHandle;
 const POLL_TIMEOUT_SECS: u32 = 25;
 
 /// Sets up logging once: JSON lines or human-readable, level from `RUST_LOG` (default info).
+/// Colours only on a terminal (a journal or a file would store the escape codes) and without
+/// `NO_COLOR`.
 pub fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::LevelFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // sea-orm's connectors record their options, the database URL with its password, in
+    // trace-level spans: never let `RUST_LOG=trace` print them.
+    let tracing_all = filter
+        .max_level_hint()
+        .is_none_or(|l| l == LevelFilter::TRACE);
+    let filter = match "sea_orm::driver=debug".parse() {
+        Ok(cap) if tracing_all => filter.add_directive(cap),
+        _ => filter,
+    };
+    let colour = std::io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_target(true);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
@@ -69,15 +86,7 @@ fn sqlite_dir(url: &str) -> Option<std::path::PathBuf> {
 }
 
 fn directory(settings: &Settings) -> anyhow::Result<Arc<dyn PracticeDirectory>> {
-    let e = &settings.enote;
-    let parts = EnoteConfig::from_parts(
-        e.odata_url.clone(),
-        e.odata_user.clone(),
-        e.odata_pass.as_ref().map(|s| s.expose().to_owned()),
-        e.api_url.clone(),
-        e.api_key.as_ref().map(|s| s.expose().to_owned()),
-    );
-    match parts {
+    match settings.enote.client_config() {
         None => {
             tracing::warn!(
                 "Enote is not configured (no ENOTE_* settings): Enote commands will say so"
@@ -85,8 +94,7 @@ fn directory(settings: &Settings) -> anyhow::Result<Arc<dyn PracticeDirectory>> 
             Ok(Arc::new(NotConfiguredDirectory))
         }
         Some(config) => {
-            let mut config = config.context("Enote settings are incomplete")?;
-            config.timeout = e.timeout;
+            let config = config.context("Enote settings are incomplete")?;
             Ok(Arc::new(
                 EnoteDirectory::new(config).context("cannot set up the Enote client")?,
             ))
@@ -160,7 +168,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         Ok(me) => {
             tracing::info!(bot_id = me.id, username = ?me.username, "Telegram accepts the token")
         }
-        Err(ChatError::Permanent(e)) if e.contains("Unauthorized") || e.contains("Not Found") => {
+        Err(ChatError::Unauthorized(e)) => {
             anyhow::bail!("BOT_TOKEN is rejected by Telegram ({e})")
         }
         Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
@@ -185,7 +193,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             messages: store.clone(),
             links: store.clone(),
             store: signalling.clone(),
-            directory,
+            directory: directory.clone(),
             link_log,
             clock: clock.clone(),
         },
@@ -236,17 +244,23 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             lost_tx,
             stop_rx.clone(),
         )),
-        tokio::spawn(http::serve(listener, router, stop_rx.clone())),
+        tokio::spawn(http::serve(
+            listener,
+            router,
+            settings.listener,
+            stop_rx.clone(),
+        )),
         tokio::spawn(register_with_telegram(
             admin,
             gateway.clone(),
             webhook.map(|(url, w)| (url, w.secret)),
             stop_rx.clone(),
         )),
-        tokio::spawn(runtime::handle_loop(
+        tokio::spawn(lanes::handle_loop(
             desk.clone(),
             store.clone(),
-            group,
+            directory,
+            LaneSettings::new(group, settings.enote.timeout),
             wake_handler.clone(),
             stop_rx.clone(),
         )),

@@ -1,30 +1,26 @@
 //! The client card shown by `/phone` and `/client` and at the top of a new topic, with the phone
-//! card policy of SPEC §5.4.
+//! card policy of docs/product-rules.md (phones).
 
 use crate::client::Client;
-use crate::html::escape;
 use crate::phone::Phone;
+use crate::texts;
 
-/// The phone lines of a card, by the five cases of SPEC §5.4.
+/// The phone lines of a card, by the five cases of docs/product-rules.md (phones).
 ///
 /// `bot` is the phone the client shared (with whether it is confirmed), `enote` the owner's
 /// phone stored with the link.
 pub fn phone_lines(bot: Option<(&Phone, bool)>, enote: Option<&Phone>) -> Vec<String> {
     match (bot, enote) {
-        (Some((b, true)), Some(e)) if b == e => vec![format!("{b} (авторизовано ✅)")],
+        (Some((b, true)), Some(e)) if b == e => vec![texts::phone_authorized(b)],
         // An unconfirmed bot phone equal to Enote's adds nothing: Enote's line says it all.
-        (Some((b, false)), Some(e)) if b == e => vec![format!("{e} [enote]")],
+        (Some((b, false)), Some(e)) if b == e => vec![texts::phone_from_enote(e)],
         (Some((b, confirmed)), Some(e)) => vec![
-            match confirmed {
-                true => format!("бот: {b}"),
-                false => format!("бот: {b} (не підтверджено)"),
-            },
-            format!("Єнот [enote]: {e}"),
+            texts::phone_of_bot_beside_enote(b, confirmed),
+            texts::phone_of_enote_beside_bot(e),
         ],
-        (None, Some(e)) => vec![format!("{e} [enote]")],
-        (Some((b, true)), None) => vec![format!("{b}")],
-        (Some((b, false)), None) => vec![format!("{b} (не підтверджено)")],
-        (None, None) => vec!["клієнт ще не поділився телефоном".to_owned()],
+        (None, Some(e)) => vec![texts::phone_from_enote(e)],
+        (Some((b, confirmed)), None) => vec![texts::phone_of_bot(b, confirmed)],
+        (None, None) => vec![texts::NO_PHONE_YET.to_owned()],
     }
 }
 
@@ -37,41 +33,7 @@ pub fn client_phone_lines(client: &Client) -> Vec<String> {
 
 /// The full card (HTML), as `/phone` shows it.
 pub fn client_card(client: &Client) -> String {
-    let mut out = String::from("<b>Картка клієнта</b>\n");
-    out.push_str(&format!(
-        "• Клієнт: {}\n",
-        escape(client.display_label().as_str())
-    ));
-    out.push_str(&format!(
-        "• Telegram ID: <a href=\"tg://user?id={id}\">{id}</a>\n",
-        id = client.id
-    ));
-    match client.username.as_deref().filter(|u| !u.is_empty()) {
-        Some(u) => out.push_str(&format!("• Нікнейм: @{}\n", escape(u))),
-        None => out.push_str("• Нікнейм: —\n"),
-    }
-    match &client.link {
-        Some(link) => {
-            let name = link.owner_name.as_deref().unwrap_or("—");
-            let contract = link
-                .contract
-                .as_ref()
-                .map(|c| format!(" (договір {})", escape(c.as_str())))
-                .unwrap_or_default();
-            out.push_str(&format!("• Власник (Єнот): {}{contract}\n", escape(name)));
-        }
-        None => out.push_str("• Власник (Єнот): не прив'язано (/enote_link)\n"),
-    }
-    let lines = client_phone_lines(client);
-    if let [line] = lines.as_slice() {
-        out.push_str(&format!("• Телефон: {}", escape(line)));
-    } else {
-        out.push_str("• Телефони:");
-        for line in &lines {
-            out.push_str(&format!("\n   {}", escape(line)));
-        }
-    }
-    out
+    texts::client_card(client, &client_phone_lines(client))
 }
 
 #[cfg(test)]

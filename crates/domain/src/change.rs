@@ -181,6 +181,14 @@ pub enum Change {
     Audit(AuditEntry),
     /// The inbound update has been handled: its effects are in this same commit.
     InboxHandled(UpdateId),
+    /// The inbound update failed for good: keep it with the error for an administrator, and
+    /// mark it handled so its conversation moves on.
+    InboxFailed {
+        /// The update.
+        update: UpdateId,
+        /// Why it failed.
+        error: String,
+    },
 }
 
 /// Builds a commit fluently.

@@ -1,4 +1,4 @@
-//! Clients (pet parents) and their link to an Enote owner (SPEC §5.3).
+//! Clients (pet parents) and their link to an Enote owner (docs/product-rules.md: linking a client to Enote).
 
 use crate::contract::ContractNumber;
 use crate::ids::{ThreadId, UserId};
@@ -21,7 +21,7 @@ pub struct Client {
     pub last_name: Option<String>,
     /// The phone the client shared with the bot.
     pub phone: Option<Phone>,
-    /// Whether [`Client::phone`] came from the client's own contact (SPEC §3.2).
+    /// Whether [`Client::phone`] came from the client's own contact (docs/product-rules.md: the client's side).
     pub phone_confirmed: bool,
     /// The display name in support and the topic's name; `None` until one is set.
     pub label: Option<Label>,

@@ -25,27 +25,18 @@ pub enum Command {
     Reopen,
     /// `/help`.
     Help,
+    /// `/cancel`: stop waiting for a contract number (`/enote_link`).
+    Cancel,
     /// Any other `/word`.
     Unknown(String),
 }
 
-/// The staff commands, for `setMyCommands` (group scope) and `/help`.
-pub const STAFF_COMMANDS: &[(&str, &str)] = &[
-    ("phone", "Картка клієнта і телефони"),
-    ("client", "Картка клієнта (те саме, що /phone)"),
-    ("enote_link", "Прив'язати клієнта до власника в Єноті"),
-    ("patient", "Тварини власника з Єнота"),
-    ("auto_label", "Назва теми з Єнота"),
-    ("label", "Задати назву теми вручну"),
-    ("assign", "Призначити виконавця"),
-    ("close", "Закрити звернення (клієнт отримає повідомлення)"),
-    ("close_silent", "Закрити звернення без повідомлення клієнту"),
-    ("reopen", "Перевідкрити звернення"),
-    ("help", "Список команд"),
-];
+/// The staff commands, for `setMyCommands` (group scope) and `/help`; what each does is in
+/// [`crate::texts::STAFF_MENU`].
+pub const STAFF_COMMANDS: &[(&str, &str)] = crate::texts::STAFF_MENU;
 
 /// The client commands, for `setMyCommands` (private scope).
-pub const CLIENT_COMMANDS: &[(&str, &str)] = &[("start", "Почати / поділитися телефоном")];
+pub const CLIENT_COMMANDS: &[(&str, &str)] = crate::texts::CLIENT_MENU;
 
 impl Command {
     /// Parses a message text. `None` when it is not a command, or a command addressed to
@@ -86,6 +77,7 @@ impl Command {
             "close_silent" => Command::CloseSilent,
             "reopen" => Command::Reopen,
             "help" => Command::Help,
+            "cancel" => Command::Cancel,
             _ => Command::Unknown(name.to_owned()),
         })
     }

@@ -48,6 +48,19 @@ impl ContractNumber {
         Ok(Self(value.to_owned()))
     }
 
+    /// Whether a staff member's text is meant as a contract number rather than a sentence for
+    /// the client: every word has a digit in it (`1001`, `№ 1001`, `ВЕТ-0012`, two numbers
+    /// pasted by mistake). Whether it is a valid one is [`ContractNumber::parse`]'s to say.
+    pub fn looks_like(text: &str) -> bool {
+        let t = text.trim();
+        let t = t
+            .strip_prefix('№')
+            .or_else(|| t.strip_prefix('#'))
+            .unwrap_or(t);
+        let mut words = t.split_whitespace().peekable();
+        words.peek().is_some() && words.all(|w| w.chars().any(|c| c.is_ascii_digit()))
+    }
+
     /// The number as text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -81,6 +94,23 @@ impl fmt::Display for ContractNumber {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contract_like_texts_are_told_from_sentences() {
+        for yes in ["1001", "№ 1001", "#77", "ВЕТ-0012", "1001\n1002", " 42 "] {
+            assert!(ContractNumber::looks_like(yes), "{yes:?}");
+        }
+        for no in [
+            "Добрий день, зараз перевірю",
+            "",
+            "   ",
+            "№",
+            "о 15:00 приходьте",
+            "так",
+        ] {
+            assert!(!ContractNumber::looks_like(no), "{no:?}");
+        }
+    }
 
     #[test]
     fn accepted_forms() {

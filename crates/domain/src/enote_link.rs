@@ -1,4 +1,4 @@
-//! The `/enote_link` conversation as a state machine (SPEC §4): staff ask → type the contract
+//! The `/enote_link` conversation as a state machine (docs/product-rules.md: the staff's side): staff ask → type the contract
 //! number → see a preview → confirm (✅) or cancel (❌); it expires after `LINK_TTL`.
 //! The state is stored (a [`PendingLink`]), so it survives a restart.
 
@@ -10,6 +10,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Where a link flow stands.
+///
+/// Stored: a pending link keeps its state as JSON (serde's form of this enum), across restarts
+/// and upgrades. Renaming a variant or a field makes open flows unreadable, so keep old names
+/// readable with `#[serde(alias = …)]`; `tests/stored_forms.rs` pins today's forms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LinkState {
     /// The bot asked for the contract number; the initiator's next message in the topic is it.
@@ -25,6 +29,20 @@ pub enum LinkState {
         /// The owner's first phone in Enote.
         owner_phone: Option<Phone>,
     },
+}
+
+impl LinkState {
+    /// The contract and owner found so far (both once previewing), for the link log.
+    pub fn contract_and_owner(&self) -> (Option<&ContractNumber>, Option<&OwnerKey>) {
+        match self {
+            LinkState::Previewing {
+                contract,
+                owner_key,
+                ..
+            } => (Some(contract), Some(owner_key)),
+            LinkState::AwaitingContract => (None, None),
+        }
+    }
 }
 
 /// A link flow not yet finished.

@@ -1,5 +1,5 @@
 //! Labels: a client's display name in support, which is also their forum topic's name
-//! (SPEC §5.2). Telegram allows 1–128 characters; a [`Label`] always fits.
+//! (docs/product-rules.md: labels). Telegram allows 1–128 characters; a [`Label`] always fits.
 
 use crate::ids::UserId;
 use crate::owner::Pet;
@@ -102,15 +102,15 @@ pub fn default_label(
         .unwrap_or_default();
     let text = if name.is_empty() {
         match suffix.is_empty() {
-            true => format!("Клієнт {id}"),
-            false => format!("Клієнт {id}{suffix}"),
+            true => crate::texts::unnamed_client(id),
+            false => format!("{}{suffix}", crate::texts::unnamed_client(id)),
         }
     } else {
         let room = MAX_LABEL_CHARS.saturating_sub(suffix.chars().count());
         format!("{}{suffix}", truncate_chars(&name, room))
     };
     Label::new(truncate_chars(&text, MAX_LABEL_CHARS))
-        .unwrap_or_else(|_| Label(format!("Клієнт {id}")))
+        .unwrap_or_else(|_| Label(crate::texts::unnamed_client(id)))
 }
 
 /// The auto label: `<given name> — <Pet> (<contract>), <Pet> (<contract>)`.

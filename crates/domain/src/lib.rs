@@ -10,7 +10,8 @@
 //! # Layout
 //! - values and rules: [`phone`], [`contract`], [`owner`], [`label`] (default and auto label),
 //!   [`client`], [`ticket`], [`message`], [`card`] (phone card policy), [`enote_link`] (the
-//!   link flow's states), [`command`];
+//!   link flow's states), [`command`], [`working_hours`] (the help desk's hours and working
+//!   time);
 //! - what use cases produce: [`change::Change`] (writes, committed atomically) and
 //!   [`outbound::Outbound`] (messages to send, queued in the outbox);
 //! - [`ports`]: the traits adapters implement;
@@ -34,3 +35,4 @@ pub mod ports;
 pub mod services;
 pub mod texts;
 pub mod ticket;
+pub mod working_hours;

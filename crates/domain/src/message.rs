@@ -47,7 +47,8 @@ pub enum MediaKind {
     Location,
     /// Contact card.
     Contact,
-    /// Poll, dice, game… anything else `copyMessage` can copy.
+    /// Poll, dice, game, a forwarded story, a kind newer than the bot… anything else; it is
+    /// relayed by `copyMessage` all the same, and a refusal is told to staff.
     Other,
 }
 
@@ -106,7 +107,8 @@ pub struct MessageRecord {
 /// Who sent something.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Sender {
-    /// Telegram id; `None` for anonymous group admins and channels.
+    /// Telegram id; `None` when Telegram names no user. Anonymous admins of the support group
+    /// all share the id of Telegram's stand-in user for them.
     pub id: Option<UserId>,
     /// @username without `@`.
     pub username: Option<String>,
@@ -114,7 +116,8 @@ pub struct Sender {
     pub first_name: Option<String>,
     /// Last name.
     pub last_name: Option<String>,
-    /// Bots (including this one) are never relayed.
+    /// Bots (including this one), and chats other than the support group posting in it, are
+    /// never relayed.
     pub is_bot: bool,
 }
 

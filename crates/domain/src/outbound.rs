@@ -59,6 +59,11 @@ impl BotText {
 }
 
 /// One outbound action.
+///
+/// Stored: the outbox keeps each action as JSON (serde's form of this enum) until it is sent,
+/// maybe across an upgrade. Renaming a variant or a field makes queued rows unreadable (they
+/// are given up), so keep old names readable with `#[serde(alias = …)]`;
+/// `tests/stored_forms.rs` pins today's forms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outbound {
     /// Copy a client's message into their topic; the topic is created, recreated or reopened

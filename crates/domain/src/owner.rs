@@ -113,7 +113,7 @@ impl OwnerProfile {
             .join(" ")
     }
 
-    /// The given name for the auto label (SPEC §5.2).
+    /// The given name for the auto label (docs/product-rules.md: labels).
     pub fn given_name(&self) -> String {
         let first = self.first_name.trim();
         if first.is_empty() {

@@ -1,5 +1,6 @@
 //! Phone numbers: normalization to digits with the country code (`380XXXXXXXXX` for Ukraine),
-//! per SPEC §5.4. A [`Phone`] can only hold a normalized number; garbage is an error.
+//! per docs/product-rules.md (phones). A [`Phone`] can only hold a normalized number; garbage
+//! is an error.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

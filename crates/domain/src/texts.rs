@@ -1,10 +1,18 @@
-//! Every sentence the bot says, in Ukrainian, in one place (wording after the original bot's
-//! guide in `shared/seeds/`). Functions take already-escaped or safe values only where noted;
-//! everything else is escaped here.
+//! The text catalogue: every sentence a client or staff member reads, in Ukrainian, in one
+//! place — the file a translator or the clinic's manager edits. Grouped by who reads it: the
+//! client, the staff (answers to commands, notices in topics, the `/enote_link` flow, the client
+//! card), and the command menus. The wording follows the clinic's earlier bot, which staff
+//! know.
+//!
+//! Functions escape what they interpolate unless a parameter says it is HTML already. No
+//! sentence lives elsewhere: a test of the `app` crate fails on a Cyrillic string literal
+//! outside this file and the tests.
 
 use crate::html::escape;
+use crate::ids::UserId;
 use crate::owner::Pet;
-use crate::ports::DirectoryError;
+use crate::phone::Phone;
+use crate::ports::{ChatError, DirectoryError};
 
 /// Greeting on `/start`.
 pub const GREETING: &str = "Вітаємо! 👋 Це PetWealth Parents.\nНапишіть своє питання тут — команда клініки відповість у цьому чаті.";
@@ -26,6 +34,8 @@ pub const CLOSED_FOR_CLIENT: &str =
     "Ваше звернення закрито. Якщо виникнуть питання — просто напишіть нам 💙";
 /// In the topic when a message could not reach a client who blocked the bot.
 pub const CLIENT_BLOCKED: &str = "⚠️ Клієнт заблокував бота — повідомлення не доставлено";
+/// How staff see an anonymous group admin who did not sign the message.
+pub const ANONYMOUS_ADMIN: &str = "Адміністратор";
 /// A command outside a client topic.
 pub const ONLY_IN_TOPIC: &str = "ℹ️ Ця команда працює лише всередині теми клієнта.";
 /// `/label` without text.
@@ -39,8 +49,7 @@ pub const NO_TICKET: &str = "У цього клієнта ще немає зве
 /// `/patient` or `/auto_label` for an unlinked client.
 pub const NOT_LINKED: &str = "Клієнт не прив'язаний до Єнота. Спочатку виконайте /enote_link.";
 /// Asking for the contract number.
-pub const ASK_CONTRACT: &str =
-    "Введіть номер договору власника в Єноті (відповіддю на це повідомлення).";
+pub const ASK_CONTRACT: &str = "Введіть номер договору власника в Єноті відповіддю на це повідомлення. Інші повідомлення підуть клієнту як завжди; /cancel — скасувати.";
 /// ForceReply placeholder.
 pub const CONTRACT_PLACEHOLDER: &str = "Номер договору";
 /// Button captions.
@@ -101,6 +110,110 @@ pub fn directory_failure(err: &DirectoryError) -> String {
     }
 }
 
+/// `/auto_label` when Enote has neither the owner's name nor pets.
+pub const AUTO_LABEL_IMPOSSIBLE: &str =
+    "Не вдалося скласти назву: у Єноті немає ні імені власника, ні тварин.";
+/// `/cancel` with nothing to cancel.
+pub const NOTHING_TO_CANCEL: &str =
+    "Нічого скасовувати: ви не чекаєте на номер договору в цій темі.";
+/// Enote took longer than the bot may wait for one command.
+pub const DIRECTORY_TOO_SLOW: &str = "Єнот не відповів вчасно";
+
+/// `/assign @name` with something that is no Telegram username.
+pub fn bad_username(err: &crate::ticket::UsernameError) -> String {
+    let why = match err {
+        crate::ticket::UsernameError::Length(n) => {
+            format!("у імені користувача Telegram щонайбільше 32 символи, а тут {n}")
+        }
+        crate::ticket::UsernameError::Character => {
+            "ім'я користувача Telegram — лише латинські літери, цифри та _".to_owned()
+        }
+    };
+    format!("Не схоже на @username: {why}. Приклад: <code>/assign @marta_vet</code>")
+}
+
+/// An update the bot could not handle after several tries: kept for the administrator.
+pub fn update_failed(error: &str) -> String {
+    let short: String = error.chars().take(300).collect();
+    format!(
+        "⚠️ Повідомлення не оброблено (не виконано): {}\nЙого збережено для адміністратора; решта працює як звичайно.",
+        escape(&short)
+    )
+}
+
+/// Telegram's refusal in a few words, for a notice in the group. Telegram's own wording stays
+/// (it is what the operator searches for), only its "Bad Request:" prefix goes.
+pub fn refusal_reason(err: &ChatError) -> String {
+    let why = match err {
+        ChatError::Blocked => return "клієнт заблокував бота".into(),
+        ChatError::TopicGone => return "тему видалено".into(),
+        ChatError::TopicClosed => return "тему закрито".into(),
+        ChatError::MessageGone => return "повідомлення видалено".into(),
+        ChatError::Permanent(d) | ChatError::Misconfigured(d) | ChatError::Transient(d) => {
+            d.as_str()
+        }
+        ChatError::NotModified | ChatError::RateLimited { .. } | ChatError::Unauthorized(_) => {
+            return escape(&err.to_string());
+        }
+    };
+    let why = ["Bad Request:", "Forbidden:"]
+        .iter()
+        .find_map(|p| why.strip_prefix(p))
+        .unwrap_or(why)
+        .trim();
+    let lower = why.to_ascii_lowercase();
+    let hint = if lower.contains("can't be copied") || lower.contains("can't be forwarded") {
+        "Telegram не дозволяє копіювати це повідомлення"
+    } else {
+        ""
+    };
+    let short: String = why.chars().take(200).collect();
+    match hint {
+        "" => escape(&short),
+        hint => format!("{hint} ({})", escape(&short)),
+    }
+}
+
+/// In the topic: Telegram refused to copy the client's message there.
+pub fn client_message_not_relayed(reason: &str) -> String {
+    format!("⚠️ Повідомлення клієнта не вдалося переслати: {reason}")
+}
+
+/// In General, when the client has no topic to say it in.
+pub fn client_message_not_relayed_for(client: &str, reason: &str) -> String {
+    format!(
+        "⚠️ Повідомлення клієнта {} не вдалося переслати: {reason}",
+        escape(client)
+    )
+}
+
+/// In the topic: Telegram refused to copy a staff answer to the client.
+pub fn staff_message_not_delivered(reason: &str) -> String {
+    format!("⚠️ Повідомлення не доставлено клієнту: {reason}")
+}
+
+/// The topic name used when Telegram refuses the client's label.
+pub fn fallback_topic_name(client: UserId) -> String {
+    format!("Клієнт {client}")
+}
+
+/// In a new topic whose name Telegram refused: what it is called instead.
+pub fn topic_name_refused(refused: &str, used: &str, reason: &str) -> String {
+    format!(
+        "⚠️ Telegram не прийняв назву теми «{}» ({reason}), тому тему названо «{}». Іншу назву можна задати командою /label.",
+        escape(refused),
+        escape(used)
+    )
+}
+
+/// In the topic: Telegram refused the new name; the old one stays.
+pub fn topic_rename_refused(refused: &str, reason: &str) -> String {
+    format!(
+        "⚠️ Telegram не прийняв нову назву теми «{}» ({reason}); назва залишилася попередня.",
+        escape(refused)
+    )
+}
+
 /// A contract number that Enote does not know.
 pub fn contract_not_found(contract: &str) -> String {
     format!(
@@ -125,6 +238,269 @@ pub fn pets(pets: &[Pet]) -> String {
     }
     out
 }
+
+/// `/label` or `/auto_label` renamed the topic.
+pub fn label_set(label: &str) -> String {
+    format!("🏷 Назву теми змінено: <b>{}</b>", escape(label))
+}
+
+/// `/label` with a name longer than Telegram allows.
+pub fn label_too_long(chars: usize, max: usize) -> String {
+    format!("Назва задовга: {chars} символів, можна щонайбільше {max}.")
+}
+
+/// `/assign` done.
+pub fn assigned(to: &str) -> String {
+    format!("👤 Звернення призначено: {}", escape(to))
+}
+
+/// `/close_silent` done.
+pub const CLOSED_SILENTLY: &str = "✅ Звернення закрито (без повідомлення клієнту).";
+/// `/close` done.
+pub const CLOSED_AND_TOLD: &str = "✅ Звернення закрито, клієнта повідомлено.";
+/// `/reopen` done.
+pub const REOPENED: &str = "🔄 Звернення перевідкрито.";
+
+/// A command the bot does not know.
+pub fn unknown_command(name: &str) -> String {
+    format!("Невідома команда /{}. Список команд: /help", escape(name))
+}
+
+/// In the topic: the client shared their own phone.
+pub fn phone_confirmed(phone: &str) -> String {
+    format!("📱 Клієнт підтвердив телефон: {}", escape(phone))
+}
+
+/// In the topic: the client edited a message whose copy cannot be edited.
+pub fn client_edited(text: &str) -> String {
+    format!("✏️ Клієнт змінив повідомлення:\n{}", escape(text))
+}
+
+/// To the client: a staff answer was edited, but its copy cannot be.
+pub fn staff_correction(text: &str) -> String {
+    format!("✏️ Виправлення:\n{}", escape(text))
+}
+
+/// A client with no name: their label and the fallback topic name.
+pub fn unnamed_client(id: impl std::fmt::Display) -> String {
+    format!("Клієнт {id}")
+}
+
+/// The initiator's answer to the contract prompt is no contract number.
+pub const CONTRACT_UNREADABLE: &str =
+    "Не схоже на номер договору. Надішліть номер ще раз (наприклад, <code>1001</code>).";
+/// The preview, edited once ✅ came too late.
+pub const LINK_PREVIEW_EXPIRED: &str = "⌛ Час на підтвердження прив'язки минув.";
+/// The preview edited after ❌, and the answer to `/cancel`.
+pub const LINK_CANCELLED: &str = "❌ Прив'язку скасовано.";
+/// In the topic when a link flow ran out of time.
+pub const LINK_EXPIRED: &str = "⌛ Час на /enote_link минув — прив'язку не збережено. Запустіть команду ще раз, якщо потрібно.";
+
+/// The preview, edited after ✅.
+pub fn linked(owner_name: &str, contract: &str) -> String {
+    format!(
+        "✅ Клієнта прив'язано до власника в Єноті: <b>{}</b> (договір {}).",
+        escape(owner_name),
+        escape(contract)
+    )
+}
+
+/// In the topic after ✅ (`summary` is [`linked`]'s HTML).
+pub fn linked_in_topic(summary: &str) -> String {
+    format!("{summary}\nТепер доступні /patient і /auto_label.")
+}
+
+/// `/enote_link`'s preview staff confirm: owner, phones, pets, key, and a warning when re-linking.
+pub fn link_preview(
+    contract: &crate::contract::ContractNumber,
+    owner: &crate::owner::OwnerKey,
+    profile: &crate::owner::OwnerProfile,
+    pets: Result<&[Pet], &DirectoryError>,
+    client: &crate::client::Client,
+) -> String {
+    let mut out = String::from("<b>Прив'язка до Єнота — перевірте дані</b>\n");
+    out.push_str(&format!("Договір: <b>{}</b>\n", escape(contract.as_str())));
+    let name = profile.full_name();
+    out.push_str(&format!(
+        "Власник: {}\n",
+        if name.is_empty() {
+            "—".into()
+        } else {
+            escape(&name)
+        }
+    ));
+    let mut phones: Vec<String> = profile.phones.iter().map(|p| p.to_string()).collect();
+    phones.extend(
+        profile
+            .unparsed_phones
+            .iter()
+            .map(|p| format!("{} (не розпізнано)", escape(p))),
+    );
+    out.push_str(&format!(
+        "Телефон: {}\n",
+        if phones.is_empty() {
+            "—".into()
+        } else {
+            phones.join(", ")
+        }
+    ));
+    match pets {
+        Ok([]) => out.push_str("Тварини: —\n"),
+        Ok(pets) => {
+            out.push_str("Тварини:\n");
+            for pet in pets {
+                let c = pet.contract.as_ref().map(|c| c.as_str()).unwrap_or("—");
+                out.push_str(&format!("• {} — {}\n", escape(pet.name.trim()), escape(c)));
+            }
+        }
+        Err(_) => out.push_str("Тварини: не вдалося отримати з Єнота\n"),
+    }
+    out.push_str(&format!("Ключ власника: <code>{owner}</code>"));
+    if let Some(link) = &client.link {
+        let old_name = link.owner_name.as_deref().unwrap_or("—");
+        let old_contract = link.contract.as_ref().map(|c| c.as_str()).unwrap_or("—");
+        out.push_str(&format!(
+            "\n\n⚠️ Клієнт уже прив'язаний: {} (договір {}, ключ <code>{}</code>). ✅ перезапише прив'язку.",
+            escape(old_name),
+            escape(old_contract),
+            link.owner_key
+        ));
+    }
+    out
+}
+
+/// The client card (HTML): label, Telegram id, @username, the Enote link, the phone lines.
+pub fn client_card(client: &crate::client::Client, phone_lines: &[String]) -> String {
+    let mut out = String::from("<b>Картка клієнта</b>\n");
+    out.push_str(&format!(
+        "• Клієнт: {}\n",
+        escape(client.display_label().as_str())
+    ));
+    out.push_str(&format!(
+        "• Telegram ID: <a href=\"tg://user?id={id}\">{id}</a>\n",
+        id = client.id
+    ));
+    match client.username.as_deref().filter(|u| !u.is_empty()) {
+        Some(u) => out.push_str(&format!("• Нікнейм: @{}\n", escape(u))),
+        None => out.push_str("• Нікнейм: —\n"),
+    }
+    match &client.link {
+        Some(link) => {
+            let name = link.owner_name.as_deref().unwrap_or("—");
+            let contract = link
+                .contract
+                .as_ref()
+                .map(|c| format!(" (договір {})", escape(c.as_str())))
+                .unwrap_or_default();
+            out.push_str(&format!("• Власник (Єнот): {}{contract}\n", escape(name)));
+        }
+        None => out.push_str("• Власник (Єнот): не прив'язано (/enote_link)\n"),
+    }
+    if let [line] = phone_lines {
+        out.push_str(&format!("• Телефон: {}", escape(line)));
+    } else {
+        out.push_str("• Телефони:");
+        for line in phone_lines {
+            out.push_str(&format!("\n   {}", escape(line)));
+        }
+    }
+    out
+}
+
+/// A card's phone line: the client's confirmed phone, the same as Enote's.
+pub fn phone_authorized(phone: &Phone) -> String {
+    format!("{phone} (авторизовано ✅)")
+}
+
+/// A card's phone line: the phone Enote has (the only one, or the same as the bot's).
+pub fn phone_from_enote(phone: &Phone) -> String {
+    format!("{phone} [enote]")
+}
+
+/// A card's phone line: the phone the client shared, beside a different one in Enote.
+pub fn phone_of_bot_beside_enote(phone: &Phone, confirmed: bool) -> String {
+    match confirmed {
+        true => format!("бот: {phone}"),
+        false => format!("бот: {phone} (не підтверджено)"),
+    }
+}
+
+/// A card's phone line: Enote's phone, beside a different one the client shared.
+pub fn phone_of_enote_beside_bot(phone: &Phone) -> String {
+    format!("Єнот [enote]: {phone}")
+}
+
+/// A card's phone line: the phone the client shared, with none in Enote.
+pub fn phone_of_bot(phone: &Phone, confirmed: bool) -> String {
+    match confirmed {
+        true => phone.to_string(),
+        false => format!("{phone} (не підтверджено)"),
+    }
+}
+
+/// A card's phone line when there is no phone at all.
+pub const NO_PHONE_YET: &str = "клієнт ще не поділився телефоном";
+
+/// The staff's command menu (`setMyCommands`, group scope) and `/help`: command, what it does.
+pub const STAFF_MENU: &[(&str, &str)] = &[
+    ("phone", "Картка клієнта і телефони"),
+    ("client", "Картка клієнта (те саме, що /phone)"),
+    ("enote_link", "Прив'язати клієнта до власника в Єноті"),
+    ("patient", "Тварини власника з Єнота"),
+    ("auto_label", "Назва теми з Єнота"),
+    ("label", "Задати назву теми вручну"),
+    ("assign", "Призначити виконавця"),
+    ("close", "Закрити звернення (клієнт отримає повідомлення)"),
+    ("close_silent", "Закрити звернення без повідомлення клієнту"),
+    ("reopen", "Перевідкрити звернення"),
+    ("cancel", "Скасувати /enote_link, що чекає номер договору"),
+    ("help", "Список команд"),
+];
+
+/// The clients' command menu (`setMyCommands`, private scope).
+pub const CLIENT_MENU: &[(&str, &str)] = &[("start", "Почати / поділитися телефоном")];
+
+/// To a client who writes while the clinic is closed; `next_opening` as
+/// `working_hours::Schedule::opening_phrase` gives it, e.g. "у понеділок о 09:00".
+pub fn away(next_opening: &str) -> String {
+    format!(
+        "Дякуємо за звернення! Зараз клініка не працює. Ми відповімо {}.",
+        escape(next_opening)
+    )
+}
+
+/// The day of the next opening for [`away`]: today.
+pub const OPENS_TODAY: &str = "сьогодні";
+/// The day of the next opening for [`away`]: tomorrow.
+pub const OPENS_TOMORROW: &str = "завтра";
+/// The day of the next opening for [`away`]: "on `<weekday>`", Monday first.
+pub const OPENS_ON_WEEKDAY: [&str; 7] = [
+    "у понеділок",
+    "у вівторок",
+    "у середу",
+    "у четвер",
+    "у п'ятницю",
+    "у суботу",
+    "у неділю",
+];
+
+/// `<day> о HH:MM` for [`away`]; "об" before 11 ("об одинадцятій").
+pub fn opens_at(day: &str, hour: u32, hh_mm: &str) -> String {
+    let at = if hour == 11 { "об" } else { "о" };
+    format!("{day} {at} {hh_mm}")
+}
+
+/// Day names an administrator may write in `WORKING_HOURS` besides the English ones, Monday
+/// first, lower case.
+pub const DAY_NAMES: [&[&str]; 7] = [
+    &["пн", "понеділок"],
+    &["вт", "вівторок"],
+    &["ср", "середа"],
+    &["чт", "четвер"],
+    &["пт", "п'ятниця"],
+    &["сб", "субота"],
+    &["нд", "неділя"],
+];
 
 #[cfg(test)]
 mod tests {
@@ -164,6 +540,27 @@ mod tests {
                 "raw error leaked: {t}"
             );
         }
+    }
+
+    #[test]
+    fn refusal_reasons_are_short_escaped_and_keep_telegrams_words() {
+        let copy = refusal_reason(&ChatError::Permanent(
+            "Bad Request: message can't be copied".into(),
+        ));
+        assert_eq!(
+            copy,
+            "Telegram не дозволяє копіювати це повідомлення (message can't be copied)"
+        );
+        let odd = refusal_reason(&ChatError::Permanent(format!(
+            "Bad Request: <b>{}",
+            "x".repeat(500)
+        )));
+        assert!(odd.starts_with("&lt;b&gt;x"), "{odd}");
+        assert!(odd.chars().count() < 250, "{odd}");
+        assert_eq!(
+            refusal_reason(&ChatError::Blocked),
+            "клієнт заблокував бота"
+        );
     }
 
     #[test]

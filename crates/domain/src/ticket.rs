@@ -1,5 +1,6 @@
 //! Tickets (appeals): one per client conversation, `open` → `closed` → `open` again by
-//! `/reopen` (SPEC §5.1). At most one open ticket per client; the repository enforces that.
+//! `/reopen` (docs/product-rules.md: appeals). At most one open ticket per client; the
+//! repository enforces that.
 
 use crate::ids::{ThreadId, TicketId, UserId};
 use chrono::{DateTime, Utc};
@@ -73,6 +74,46 @@ impl fmt::Display for Assignee {
             Assignee::Staff { name, .. } => f.write_str(name),
             Assignee::Username(u) => write!(f, "@{u}"),
         }
+    }
+}
+
+/// A Telegram @username as staff type it after `/assign`: up to 32 of `A-Z a-z 0-9 _`, which
+/// is what Telegram allows (and what fits the stored `assigned_to`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+/// Why a typed @username is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    /// Empty, or longer than 32 characters.
+    #[error("a username has 1 to 32 characters, this one has {0}")]
+    Length(usize),
+    /// A character other than `A-Z a-z 0-9 _`.
+    #[error("a username has only latin letters, digits and _")]
+    Character,
+}
+
+impl Username {
+    /// How long a username can be (Telegram's limit is 32; short collectible ones exist).
+    pub const LENGTH: std::ops::RangeInclusive<usize> = 1..=32;
+
+    /// Checks a typed username (without its `@`).
+    pub fn parse(raw: &str) -> Result<Self, UsernameError> {
+        let raw = raw.trim().trim_start_matches('@');
+        let len = raw.chars().count();
+        if !Self::LENGTH.contains(&len) {
+            return Err(UsernameError::Length(len));
+        }
+        if !raw.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(UsernameError::Character);
+        }
+        Ok(Self(raw.to_owned()))
+    }
+}
+
+impl From<Username> for String {
+    fn from(u: Username) -> Self {
+        u.0
     }
 }
 

@@ -2,7 +2,6 @@
 //! recorded shapes in `fixtures/`. One binary (zero2prod's layout) keeps link times down.
 
 mod failures;
-#[cfg(feature = "fake-server")]
 mod fake;
 mod lookups;
 mod setup;

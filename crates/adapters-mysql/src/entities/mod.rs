@@ -6,6 +6,7 @@
 //! time zone and no 2038 limit.
 
 pub mod audit_log;
+pub mod failed_updates;
 pub mod instance_lease;
 pub mod messages;
 pub mod outbox;

@@ -9,7 +9,7 @@
 use super::SqlStore;
 use crate::convert::{self, CLOSED, OPEN, to_db};
 use crate::entities::{
-    audit_log, messages, outbox, pending_links, pp_clients, tickets, update_inbox,
+    audit_log, failed_updates, messages, outbox, pending_links, pp_clients, tickets, update_inbox,
 };
 use crate::error::{Kind, kind, store_err};
 use async_trait::async_trait;
@@ -25,6 +25,9 @@ use sea_orm::{
     TransactionTrait,
 };
 use std::time::Duration;
+
+/// A failure's text is for an administrator reading the table, not a whole error page.
+const MAX_FAILURE_CHARS: usize = 2000;
 
 /// How often a commit that lost a lock race is run again before the caller hears
 /// `Unavailable` (and retries the update later).
@@ -429,6 +432,32 @@ impl SqlStore {
                     .await?;
             }
             Change::InboxHandled(update) => {
+                update_inbox::Entity::update_many()
+                    .col_expr(update_inbox::Column::Handled, Expr::value(true))
+                    .col_expr(update_inbox::Column::HandledAt, Expr::value(now))
+                    .filter(update_inbox::Column::UpdateId.eq(update.0))
+                    .exec(txn)
+                    .await?;
+            }
+            Change::InboxFailed { update, error } => {
+                // A copy in its own table: the inbox row is pruned like every handled one (its
+                // update id may come again after a quiet week), the failure stays.
+                let payload = update_inbox::Entity::find()
+                    .filter(update_inbox::Column::UpdateId.eq(update.0))
+                    .one(txn)
+                    .await?
+                    .map(|r| r.payload)
+                    .unwrap_or_default();
+                let row = failed_updates::ActiveModel {
+                    update_id: Set(update.0),
+                    payload: Set(payload),
+                    error: Set(error.chars().take(MAX_FAILURE_CHARS).collect()),
+                    failed_at: Set(now),
+                    ..Default::default()
+                };
+                failed_updates::Entity::insert(row)
+                    .exec_without_returning(txn)
+                    .await?;
                 update_inbox::Entity::update_many()
                     .col_expr(update_inbox::Column::Handled, Expr::value(true))
                     .col_expr(update_inbox::Column::HandledAt, Expr::value(now))

@@ -4,7 +4,8 @@
 //!   `PendingLinkRepository`);
 //! - `commit`: `UnitOfWork::commit`, applying a use case's `Change`s in one transaction;
 //! - `group_commit`: concurrent commits batched into shared transactions;
-//! - `queues`: the update inbox and the outbox.
+//! - `inbox`: the update inbox (`Inbox`);
+//! - `outbox`: the outbox (`Outbox`).
 
 use crate::db::Database;
 use domain::ids::GroupId;
@@ -14,7 +15,8 @@ use std::sync::Arc;
 
 mod commit;
 mod group_commit;
-mod queues;
+mod inbox;
+mod outbox;
 mod reads;
 
 /// The store: shared as `Arc<SqlStore>` and handed to the domain as each port.

@@ -71,6 +71,7 @@ contract!(
     scenarios::concurrent_lease_claims_have_one_winner,
     scenarios::delivered_outbox_entries_are_pruned_given_up_and_pending_kept,
     scenarios::handled_updates_are_pruned_unhandled_kept,
+    scenarios::inbox_reads_on_after_an_arrival_and_keeps_failed_updates,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -81,7 +82,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 25,
+        SCENARIOS, 26,
         "update the expected count when adding a scenario"
     );
 }

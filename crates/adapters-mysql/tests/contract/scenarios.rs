@@ -1465,3 +1465,87 @@ pub async fn a_commit_sees_a_ticket_committed_while_it_ran(ctx: Ctx) {
         .unwrap();
     assert_eq!(tickets, 1, "no second ticket");
 }
+
+pub async fn inbox_reads_on_after_an_arrival_and_keeps_failed_updates(ctx: Ctx) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let store = ctx.store().await;
+    store
+        .store_batch(
+            vec![
+                update(900_000_201, Some(BIG), r#"{"a":1}"#),
+                update(900_000_202, Some(43), r#"{"b":2}"#),
+                update(900_000_203, Some(BIG), r#"{"c":3}"#),
+            ],
+            900_000_204,
+        )
+        .await
+        .unwrap();
+    let all = store.unhandled_after(None, 10).await.unwrap();
+    let ids: Vec<i64> = all.iter().map(|(_, e)| e.update.0).collect();
+    assert_eq!(ids, [900_000_201, 900_000_202, 900_000_203]);
+    assert!(all.windows(2).all(|w| w[0].0 < w[1].0), "arrival order");
+    // Past the first: the reader does not see it again, whether handled or not.
+    let after_first = store.unhandled_after(Some(all[0].0), 10).await.unwrap();
+    let ids: Vec<i64> = after_first.iter().map(|(_, e)| e.update.0).collect();
+    assert_eq!(ids, [900_000_202, 900_000_203]);
+    assert_eq!(after_first[0].1.payload, r#"{"b":2}"#);
+    assert_eq!(
+        store
+            .unhandled_after(Some(all[0].0), 1)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    store
+        .commit(vec![Change::InboxFailed {
+            update: UpdateId(900_000_202),
+            error: "Data too long for column 'assigned_to'".into(),
+        }])
+        .await
+        .unwrap();
+    let ids: Vec<i64> = store
+        .unhandled_after(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, e)| e.update.0)
+        .collect();
+    assert_eq!(
+        ids,
+        [900_000_201, 900_000_203],
+        "a failed update is done with"
+    );
+    let conn = ctx.db.connection();
+    let row = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT update_id, payload, error FROM failed_updates".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("the failed update is kept");
+    assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), 900_000_202);
+    assert_eq!(row.try_get_by_index::<String>(1).unwrap(), r#"{"b":2}"#);
+    assert!(
+        row.try_get_by_index::<String>(2)
+            .unwrap()
+            .contains("Data too long")
+    );
+    // Pruning the inbox keeps the failure.
+    Inbox::prune(&*store, Utc::now() + TimeDelta::seconds(5))
+        .await
+        .unwrap();
+    let kept = conn
+        .query_one_raw(Statement::from_string(
+            conn.get_database_backend(),
+            "SELECT COUNT(*) FROM failed_updates".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<i64>(0)
+        .unwrap();
+    assert_eq!(kept, 1);
+}

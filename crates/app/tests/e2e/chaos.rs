@@ -1,8 +1,8 @@
-//! The chaos suite (issue 7): the bot killed again and again mid-burst, a send whose answer is
+//! The chaos suite: the bot killed again and again mid-burst, a send whose answer is
 //! lost, an hour-long `retry_after`, and bodies that are not JSON at all.
 
 use crate::harness::{Bench, PROMPT, client, copies, kill_hard, relayed_sources, terminate};
-use adapters_telegram::fake::{Failure, State, TgUser};
+use fake_telegram::{Failure, State, TgUser};
 use std::time::Duration;
 
 fn relayed(s: &State, user: &TgUser, ids: &[i32]) -> usize {

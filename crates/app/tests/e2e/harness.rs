@@ -3,8 +3,8 @@
 //! ([`Bench::start`]) or the real `parents-bot` binary as a child process ([`Bench::spawn`]),
 //! which is what a SIGKILL needs.
 
-use adapters_telegram::fake::{FakeConfig, FakeTelegram, State, StoredMessage, TgUser};
 use app::Settings;
+use fake_telegram::{FakeConfig, FakeTelegram, State, StoredMessage, TgUser};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

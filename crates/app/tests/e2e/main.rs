@@ -2,13 +2,18 @@
 //! against the in-repo fake Bot API (and fake Enote), on SQLite and — where `TEST_MYSQL_URL` is
 //! set — MariaDB. One test binary for the whole suite keeps link times down.
 //!
-//! - `relay`: client ↔ topic (SPEC §3–§4); `staff`, `staff_link`: staff commands and the
-//!   `/enote_link` flow (SPEC §4); `reliability`, `chaos`, `outage`: nothing lost or repeated
-//!   under kills, limits, faults and a database outage (SPEC §11); `ops`: health, webhook,
-//!   `check`/`migrate`, the instance lease.
+//! - `relay`: client ↔ topic (docs/product-rules.md: the client's and the staff's side); `staff`, `staff_link`: staff commands and the
+//!   `/enote_link` flow (docs/product-rules.md: the staff's side); `reliability`, `chaos`, `outage`: nothing lost or repeated
+//!   under kills, limits, faults and a database outage (docs/product-rules.md: reliability); `ops`: health, webhook,
+//!   `check`/`migrate`, the instance lease; `operator_edges`: a bad or refusing database
+//!   without its password printed, `check` on a fresh database, colourless logs, and the
+//!   listener's timeouts, connection limit and secret-before-body.
 
 mod chaos;
 mod harness;
+mod isolation;
+mod odd_updates;
+mod operator_edges;
 mod ops;
 mod outage;
 mod relay;

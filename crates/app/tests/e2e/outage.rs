@@ -1,9 +1,9 @@
-//! The database goes away mid-burst and comes back (SPEC §11): nothing is lost, nothing sent
+//! The database goes away mid-burst and comes back (docs/product-rules.md: reliability): nothing is lost, nothing sent
 //! twice. MariaDB sits behind a TCP proxy the test can cut — stopping the shared server would
 //! disturb the other tests running beside this one.
 
 use crate::harness::{Backend, Bench, PROMPT, client, copies, relayed_sources};
-use adapters_telegram::fake::FakeConfig;
+use fake_telegram::FakeConfig;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
@@ -73,7 +73,7 @@ async fn the_database_going_away_mid_burst_loses_and_repeats_nothing() {
             }
         }
     };
-    let relayed = |s: &adapters_telegram::fake::State, sent: &[Vec<i32>]| -> usize {
+    let relayed = |s: &fake_telegram::State, sent: &[Vec<i32>]| -> usize {
         clients
             .iter()
             .zip(sent)

@@ -1,9 +1,9 @@
-//! The relay of SPEC §3–§4 end to end: client ↔ topic, through the real app assembly and the
+//! The relay of docs/product-rules.md (the client's side)–§4 end to end: client ↔ topic, through the real app assembly and the
 //! fake Bot API.
 
 use crate::harness::{Bench, bot_texts_in, bot_texts_to, client, copies, staff};
-use adapters_telegram::fake::{Failure, NewContent};
 use domain::texts;
+use fake_telegram::{Failure, NewContent};
 use serde_json::json;
 use std::time::Duration;
 

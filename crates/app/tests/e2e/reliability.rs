@@ -1,10 +1,10 @@
-//! "Nothing lost, nothing duplicated" (SPEC §11) under what really happens: the bot killed
+//! "Nothing lost, nothing duplicated" (docs/product-rules.md: reliability) under what really happens: the bot killed
 //! mid-burst, Telegram's rate limits, injected 5xx/429 answers — on SQLite and MariaDB.
 
 use crate::harness::{
     Backend, Bench, PROMPT, client, copies, kill_hard, relayed_sources, staff, terminate,
 };
-use adapters_telegram::fake::{FakeConfig, Faults, Limits, State, TgUser};
+use fake_telegram::{EnforcedLimits, FakeConfig, Faults, State, TgUser};
 use std::time::Duration;
 
 /// Sends `per_client` texts from each client, interleaved (a1 b1 c1 a2 …), and returns the
@@ -155,7 +155,7 @@ async fn sigterm_mid_burst_drains_exits_zero_and_the_rest_follows_on_restart() {
 #[tokio::test]
 async fn over_the_group_limit_retry_after_is_honoured_and_nothing_is_lost() {
     let config = FakeConfig {
-        limits: Limits::telegram(),
+        limits: EnforcedLimits::telegram(),
         ..FakeConfig::default()
     };
     let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();
@@ -198,7 +198,7 @@ async fn over_the_group_limit_retry_after_is_honoured_and_nothing_is_lost() {
 /// published limits).
 async fn at_telegrams_limits() -> Bench {
     let config = FakeConfig {
-        limits: Limits::telegram(),
+        limits: EnforcedLimits::telegram(),
         ..FakeConfig::default()
     };
     let mut bench = Bench::with(config, Backend::Sqlite).await.unwrap();

@@ -1,14 +1,14 @@
-//! Staff commands in a client's topic end to end (SPEC §4, §5): the card and its phone cases,
+//! Staff commands in a client's topic end to end (docs/product-rules.md: the staff's side): the card and its phone cases,
 //! `/patient`, labels, `/assign`, `/close`/`/reopen`, `/help` and the command menus, hints
 //! outside a topic, nothing revealed to clients, escaping, and the audit table.
 
 use crate::harness::{Bench, bot_texts_in, bot_texts_to, client, copies, staff};
 use crate::staff_kit::*;
 use adapters_mysql::entities::pp_clients;
-use adapters_telegram::fake::TgUser;
 use domain::command::{CLIENT_COMMANDS, STAFF_COMMANDS};
 use domain::ports::DirectoryError;
 use domain::texts;
+use fake_telegram::TgUser;
 use sea_orm::{ActiveModelTrait, Set};
 use serde_json::json;
 

@@ -1,12 +1,12 @@
-//! Helpers for the staff-command tests (SPEC §4): a bench pointed at a fake Enote, a client
+//! Helpers for the staff-command tests (docs/product-rules.md: the staff's side): a bench pointed at a fake Enote, a client
 //! with a topic, "the bot's answer to this message", the link flow, button presses, and looks
 //! into the database and `logs/enote_link.log`.
 
 use crate::harness::{Bench, PROMPT, copies};
 use adapters_enote::fake::{FAKE_API_KEY, FAKE_ODATA_PASS, FAKE_ODATA_USER, FakeEnote};
 use adapters_mysql::entities::{audit_log, pp_clients, tickets};
-use adapters_telegram::fake::{StoredMessage, TgUser};
 use domain::texts;
+use fake_telegram::{StoredMessage, TgUser};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -53,7 +53,7 @@ pub async fn client_topic(bench: &Bench, who: &TgUser, text: &str) -> (i32, i32)
 /// The bot's message in the group that replies to `msg` (its answer to a command or input).
 pub async fn answer_to(bench: &Bench, msg: i32) -> StoredMessage {
     let group = bench.tg.group_id();
-    let find = |s: &adapters_telegram::fake::State| {
+    let find = |s: &fake_telegram::State| {
         s.bot_messages(group)
             .into_iter()
             .find(|m| m.reply_to == Some(msg) && m.copied_from.is_none())
@@ -137,7 +137,7 @@ pub async fn press_data(bench: &Bench, who: &TgUser, msg: &StoredMessage, data: 
         .press_button(who, msg.chat_id, msg.message_id, data)
         .expect("the fake takes the press");
     let id = pressed.callback_id.expect("a callback id");
-    let find = |s: &adapters_telegram::fake::State| {
+    let find = |s: &fake_telegram::State| {
         s.answered_callbacks()
             .iter()
             .find(|c| c.id == id)
@@ -157,7 +157,7 @@ pub async fn link(bench: &Bench, who: &TgUser, thread: i32, contract: &str) {
 
 /// The texts of the bot's own messages in the topic containing `needle` (waits for one).
 pub async fn wait_text_in(bench: &Bench, thread: i32, needle: &str) -> String {
-    let find = |s: &adapters_telegram::fake::State| {
+    let find = |s: &fake_telegram::State| {
         crate::harness::bot_texts_in(s, thread)
             .into_iter()
             .find(|t| t.contains(needle))

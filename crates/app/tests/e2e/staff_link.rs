@@ -1,4 +1,4 @@
-//! `/enote_link` end to end (SPEC §4, §5.3): ask → contract → preview with ✅/❌ → link written
+//! `/enote_link` end to end (docs/product-rules.md: linking a client to Enote): ask → contract → preview with ✅/❌ → link written
 //! or cancelled, against the fake Bot API and a fake Enote serving the shared fixtures.
 
 use crate::harness::{Bench, bot_texts_to, client, staff};

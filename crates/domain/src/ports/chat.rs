@@ -1,4 +1,4 @@
-//! The chat gateway: what the bot does in Telegram (SPEC §8).
+//! The chat gateway: what the bot does in Telegram (docs/product-rules.md: Telegram).
 
 use crate::ids::{ChatRef, MessageId, ThreadId};
 use crate::label::Label;
@@ -38,6 +38,10 @@ pub enum ChatError {
     /// until an administrator fixes the group, not be dropped.
     #[error("the support group is not set up for the bot: {0}")]
     Misconfigured(String),
+    /// Telegram does not accept the bot's token (401, or 404 for a token of the wrong form):
+    /// revoked or mistyped. Nothing can be sent until an administrator fixes `BOT_TOKEN`.
+    #[error("Telegram rejects the bot token: {0}")]
+    Unauthorized(String),
     /// Any other refusal: retrying will not help.
     #[error("Telegram refused: {0}")]
     Permanent(String),

@@ -1,4 +1,4 @@
-//! The practice directory: read-only lookups in Enote (SPEC §7).
+//! The practice directory: read-only lookups in Enote (docs/product-rules.md: Enote).
 
 use crate::contract::ContractNumber;
 use crate::owner::{OwnerKey, OwnerProfile, Pet};

@@ -1,4 +1,5 @@
-//! The `/enote_link` event log (`logs/enote_link.log`, one JSON object a line, SPEC §4).
+//! The `/enote_link` event log (`logs/enote_link.log`, one JSON object a line; the fields are in
+//! docs/product-rules.md, "Linking a client to Enote").
 
 use crate::ids::{ThreadId, UserId};
 use async_trait::async_trait;

@@ -19,7 +19,7 @@ pub use clock::{Clock, SystemClock};
 pub use directory::{DirectoryError, PracticeDirectory};
 pub use link_log::{LinkEvent, LinkEventKind, LinkEventLog};
 pub use store::{
-    ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, OutboxEntry,
+    Arrival, ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, OutboxEntry,
     PendingLinkRepository, StoreError, TicketRepository, UnitOfWork,
 };
 

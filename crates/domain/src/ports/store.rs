@@ -104,6 +104,11 @@ pub struct InboxEntry {
     pub payload: String,
 }
 
+/// An update's place in the inbox's arrival order (not Telegram's update id, which may start
+/// again after a quiet week).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Arrival(pub i64);
+
 /// The inbox: updates stored before Telegram is told they were received.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -119,6 +124,14 @@ pub trait Inbox: Send + Sync {
     async fn offset(&self) -> Result<Option<i64>, StoreError>;
     /// Unhandled updates, oldest first.
     async fn unhandled(&self, limit: u64) -> Result<Vec<InboxEntry>, StoreError>;
+    /// Unhandled updates that arrived after `after` (all of them for `None`), oldest first,
+    /// each with its place in the arrival order: how the handler reads on past updates that
+    /// are still being handled without reading them again.
+    async fn unhandled_after(
+        &self,
+        after: Option<Arrival>,
+        limit: u64,
+    ) -> Result<Vec<(Arrival, InboxEntry)>, StoreError>;
     /// Forgets updates handled before `before` (unhandled ones are kept); returns how many.
     async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }

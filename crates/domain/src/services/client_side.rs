@@ -1,11 +1,10 @@
-//! The client's side (SPEC §3): `/start`, sharing the phone, messages relayed into the topic,
+//! The client's side (docs/product-rules.md: the client's side): `/start`, sharing the phone, messages relayed into the topic,
 //! edits mirrored.
 
 use super::{Decision, DeskError, SupportDesk};
 use crate::change::{Change, TicketRef};
 use crate::client::{Client, Profile};
 use crate::command::Command;
-use crate::html::escape;
 use crate::ids::UserId;
 use crate::message::{Content, Direction, EditedMessage, IncomingMessage, Sender};
 use crate::outbound::{BotText, Buttons, Outbound};
@@ -30,7 +29,7 @@ impl From<&Sender> for Profile {
 }
 
 impl SupportDesk {
-    pub(super) async fn client_message(
+    pub(super) async fn on_client_message(
         &self,
         user: UserId,
         msg: &IncomingMessage,
@@ -154,7 +153,7 @@ impl SupportDesk {
         if client.thread.is_some() {
             d.changes.send(Outbound::TextToTopic {
                 client: client.id,
-                text: BotText::new(format!("📱 Клієнт підтвердив телефон: {phone}")),
+                text: BotText::new(texts::phone_confirmed(&phone.to_string())),
                 reply_to: None,
             });
         }
@@ -189,25 +188,18 @@ impl SupportDesk {
                 .and_then(|m| m.group_message_id),
             None => None,
         };
-        d.changes.push(Change::RecordMessage {
-            client: client.id,
+        d.relay(
+            client.id,
             ticket,
-            direction: Direction::ClientToStaff,
-            client_message_id: Some(msg.message_id),
-            group_message_id: None,
-            text: msg.content.text().map(str::to_owned),
-            media: msg.content.kind(),
-            at: now,
-        });
-        d.changes.send(Outbound::ClientMessageToTopic {
-            client: client.id,
-            message: msg.message_id,
+            Direction::ClientToStaff,
+            msg,
             reply_to,
-        });
+            now,
+        );
         Ok(())
     }
 
-    pub(super) async fn client_edit(
+    pub(super) async fn on_client_edit(
         &self,
         user: UserId,
         edit: &EditedMessage,
@@ -243,10 +235,7 @@ impl SupportDesk {
                 if has_topic {
                     d.changes.send(Outbound::TextToTopic {
                         client: user,
-                        text: BotText::new(format!(
-                            "✏️ Клієнт змінив повідомлення:\n{}",
-                            escape(text)
-                        )),
+                        text: BotText::new(texts::client_edited(text)),
                         reply_to: None,
                     });
                 }

@@ -1,4 +1,4 @@
-//! Staff commands inside a client's topic (SPEC §4): `/phone` `/client` `/patient`
+//! Staff commands inside a client's topic (docs/product-rules.md: the staff's side): `/phone` `/client` `/patient`
 //! `/auto_label` `/label` `/assign` `/close` `/close_silent` `/reopen` `/help`, and the start
 //! of `/enote_link`.
 
@@ -7,14 +7,13 @@ use crate::card::client_card;
 use crate::change::{AuditEntry, Change};
 use crate::client::Client;
 use crate::command::Command;
-use crate::html::escape;
 use crate::ids::{ThreadId, UserId};
 use crate::label::{Label, LabelError, MAX_LABEL_CHARS, auto_label};
 use crate::message::IncomingMessage;
 use crate::outbound::{BotText, Outbound};
 use crate::ports::DirectoryError;
 use crate::texts;
-use crate::ticket::{Assignee, Ticket};
+use crate::ticket::{Assignee, Ticket, Username};
 
 impl SupportDesk {
     pub(super) async fn staff_command(
@@ -57,20 +56,18 @@ impl SupportDesk {
             Command::Card => reply(d, client_card(&client)),
             Command::EnoteLink => self.start_link(thread, &client, actor, msg, d),
             Command::Patient => {
-                let text = match self.owner_pets(&client).await {
+                let text = match self.owner_pets(&client, d).await? {
                     Ok(pets) => texts::pets(&pets),
                     Err(text) => text,
                 };
                 reply(d, text);
             }
-            Command::AutoLabel => match self.build_auto_label(&client).await {
+            Command::Cancel => self.cancel_link(thread, &client, actor, msg, d).await?,
+            Command::AutoLabel => match self.build_auto_label(&client, d).await? {
                 Ok(label) => {
                     self.set_label(&client, label.clone(), d);
                     d.changes.push(audit("auto_label", label.to_string()));
-                    reply(
-                        d,
-                        format!("🏷 Назву теми змінено: <b>{}</b>", escape(label.as_str())),
-                    );
+                    reply(d, texts::label_set(label.as_str()));
                 }
                 Err(text) => reply(d, text),
             },
@@ -78,16 +75,10 @@ impl SupportDesk {
                 Ok(label) => {
                     self.set_label(&client, label.clone(), d);
                     d.changes.push(audit("label", label.to_string()));
-                    reply(
-                        d,
-                        format!("🏷 Назву теми змінено: <b>{}</b>", escape(label.as_str())),
-                    );
+                    reply(d, texts::label_set(label.as_str()));
                 }
                 Err(LabelError::Empty) => reply(d, texts::LABEL_USAGE.into()),
-                Err(LabelError::TooLong(n)) => reply(
-                    d,
-                    format!("Назва задовга: {n} символів, можна щонайбільше {MAX_LABEL_CHARS}."),
-                ),
+                Err(LabelError::TooLong(n)) => reply(d, texts::label_too_long(n, MAX_LABEL_CHARS)),
             },
             Command::Assign(username) => {
                 let assignee = match (&msg.reply_to_sender, username) {
@@ -95,7 +86,13 @@ impl SupportDesk {
                         id: s.id.unwrap_or(actor),
                         name: s.display(),
                     },
-                    (_, Some(u)) => Assignee::Username(u),
+                    (_, Some(u)) => match Username::parse(&u) {
+                        Ok(u) => Assignee::Username(u.into()),
+                        Err(e) => {
+                            reply(d, texts::bad_username(&e));
+                            return Ok(());
+                        }
+                    },
                     _ => Assignee::Staff {
                         id: actor,
                         name: msg.from.display(),
@@ -108,10 +105,7 @@ impl SupportDesk {
                             assignee: assignee.clone(),
                         });
                         d.changes.push(audit("assign", assignee.stored()));
-                        reply(
-                            d,
-                            format!("👤 Звернення призначено: {}", escape(&assignee.to_string())),
-                        );
+                        reply(d, texts::assigned(&assignee.to_string()));
                     }
                     None => reply(d, texts::NO_TICKET.into()),
                 }
@@ -128,13 +122,13 @@ impl SupportDesk {
                         let action = if silent { "close_silent" } else { "close" };
                         d.changes.push(audit(action, format!("ticket {}", t.id)));
                         if silent {
-                            reply(d, "✅ Звернення закрито (без повідомлення клієнту).".into());
+                            reply(d, texts::CLOSED_SILENTLY.into());
                         } else {
                             d.changes.send(Outbound::TextToClient {
                                 client: client.id,
                                 text: BotText::new(texts::CLOSED_FOR_CLIENT),
                             });
-                            reply(d, "✅ Звернення закрито, клієнта повідомлено.".into());
+                            reply(d, texts::CLOSED_AND_TOLD.into());
                         }
                     }
                     None => {
@@ -157,13 +151,10 @@ impl SupportDesk {
                         at: now,
                     });
                     d.changes.push(audit("reopen", format!("ticket {}", t.id)));
-                    reply(d, "🔄 Звернення перевідкрито.".into());
+                    reply(d, texts::REOPENED.into());
                 }
             },
-            Command::Unknown(name) => reply(
-                d,
-                format!("Невідома команда /{}. Список команд: /help", escape(&name)),
-            ),
+            Command::Unknown(name) => reply(d, texts::unknown_command(&name)),
             Command::Help | Command::Start => {}
         }
         Ok(())
@@ -189,24 +180,29 @@ impl SupportDesk {
     }
 
     /// The linked owner's live pets, or the sentence staff should read instead.
-    async fn owner_pets(&self, client: &Client) -> Result<Vec<crate::owner::Pet>, String> {
-        let link = client
-            .link
-            .as_ref()
-            .ok_or_else(|| texts::NOT_LINKED.to_owned())?;
-        self.ports
-            .directory
+    async fn owner_pets(
+        &self,
+        client: &Client,
+        d: &Decision,
+    ) -> Result<Result<Vec<crate::owner::Pet>, String>, DeskError> {
+        let Some(link) = client.link.as_ref() else {
+            return Ok(Err(texts::NOT_LINKED.to_owned()));
+        };
+        Ok(d.directory()?
             .pets_of_owner(&link.owner_key)
             .await
-            .map_err(|e| texts::directory_failure(&e))
+            .map_err(|e| texts::directory_failure(&e)))
     }
 
-    async fn build_auto_label(&self, client: &Client) -> Result<Label, String> {
-        let link = client
-            .link
-            .as_ref()
-            .ok_or_else(|| texts::NOT_LINKED.to_owned())?;
-        let given = match self.ports.directory.owner_profile(&link.owner_key).await {
+    async fn build_auto_label(
+        &self,
+        client: &Client,
+        d: &Decision,
+    ) -> Result<Result<Label, String>, DeskError> {
+        let Some(link) = client.link.as_ref() else {
+            return Ok(Err(texts::NOT_LINKED.to_owned()));
+        };
+        let given = match d.directory()?.owner_profile(&link.owner_key).await {
             Ok(profile) => profile.given_name(),
             // Enote no longer knows the owner by key: the name stored with the link still serves.
             Err(DirectoryError::NotFound) => link
@@ -214,11 +210,12 @@ impl SupportDesk {
                 .as_deref()
                 .map(crate::owner::given_name_from_full)
                 .unwrap_or_default(),
-            Err(e) => return Err(texts::directory_failure(&e)),
+            Err(e) => return Ok(Err(texts::directory_failure(&e))),
         };
-        let pets = self.owner_pets(client).await?;
-        auto_label(&given, &pets).map_err(|_| {
-            "Не вдалося скласти назву: у Єноті немає ні імені власника, ні тварин.".to_owned()
-        })
+        let pets = match self.owner_pets(client, d).await? {
+            Ok(pets) => pets,
+            Err(text) => return Ok(Err(text)),
+        };
+        Ok(auto_label(&given, &pets).map_err(|_| texts::AUTO_LABEL_IMPOSSIBLE.to_owned()))
     }
 }

@@ -3,12 +3,19 @@
 //! is recreated (the message goes there), a closed one reopened, a reply target that vanished
 //! is dropped, a client who blocked the bot gets a notice in their topic — so the sender only
 //! has to retry what is transient and honour `retry_after`.
+//!
+//! A refusal retrying cannot cure, of something a person expects to see (a client's message,
+//! a staff answer, a topic's new name), completes the entry with a notice in the client's
+//! topic (or General) saying what did not arrive and why: given up silently, it would only be
+//! a log line nobody reads while both sides wait. Refusals of the bot's own texts are only
+//! logged, so a notice can never cause another notice. A topic name Telegram refuses is
+//! replaced by a plain one, so the client still gets their topic.
 
 use crate::card::client_card;
 use crate::change::{Change, Changes, TicketRef};
 use crate::client::Client;
-use crate::html::escape;
 use crate::ids::{ChatRef, GroupId, MessageId, ThreadId, UserId};
+use crate::label::Label;
 use crate::message::Direction;
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
@@ -54,9 +61,49 @@ impl From<ChatError> for DeliveryError {
             ChatError::RateLimited { retry_after } => DeliveryError::RetryAfter(retry_after),
             ChatError::Transient(s) => DeliveryError::Transient(s),
             ChatError::Misconfigured(s) => DeliveryError::Misconfigured(s),
+            // The same remedy as a misconfigured group: wait, loudly, for an administrator.
+            e @ ChatError::Unauthorized(_) => DeliveryError::Misconfigured(e.to_string()),
             other => DeliveryError::Permanent(other.to_string()),
         }
     }
+}
+
+/// A failure inside a delivery, Telegram's refusal kept whole so it can be told to staff.
+enum Failed {
+    Chat(ChatError),
+    Other(DeliveryError),
+}
+
+impl From<ChatError> for Failed {
+    fn from(e: ChatError) -> Self {
+        Failed::Chat(e)
+    }
+}
+
+impl From<StoreError> for Failed {
+    fn from(e: StoreError) -> Self {
+        Failed::Other(e.into())
+    }
+}
+
+impl From<Failed> for DeliveryError {
+    fn from(f: Failed) -> Self {
+        match f {
+            Failed::Chat(e) => e.into(),
+            Failed::Other(e) => e,
+        }
+    }
+}
+
+/// Whether retrying cannot help: Telegram said no to this very action.
+fn refused(e: &ChatError) -> bool {
+    !matches!(
+        e,
+        ChatError::RateLimited { .. }
+            | ChatError::Transient(_)
+            | ChatError::Misconfigured(_)
+            | ChatError::Unauthorized(_)
+    )
 }
 
 /// Delivers outbox entries.
@@ -194,10 +241,7 @@ impl Delivery {
                     // Some copies cannot be edited (e.g. a caption-less sticker): say it visibly.
                     done.send(Outbound::TextToTopic {
                         client: *client,
-                        text: BotText::new(format!(
-                            "✏️ Клієнт змінив повідомлення:\n{}",
-                            escape(text)
-                        )),
+                        text: BotText::new(texts::client_edited(text)),
                         reply_to: Some(*message),
                     });
                     Ok(())
@@ -217,7 +261,7 @@ impl Delivery {
                     Err(ChatError::MessageGone | ChatError::Permanent(_)) => {
                         done.send(Outbound::TextToClient {
                             client: *client,
-                            text: BotText::new(format!("✏️ Виправлення:\n{}", escape(text))),
+                            text: BotText::new(texts::staff_correction(text)),
                         });
                         Ok(())
                     }
@@ -244,6 +288,19 @@ impl Delivery {
                         done.push(Change::SetThread {
                             client: *client,
                             thread: None,
+                        });
+                        Ok(())
+                    }
+                    // Unlike a new topic, a renamed one keeps a name staff already know,
+                    // which serves them better than a plain fallback would.
+                    Err(e) if refused(&e) => {
+                        done.send(Outbound::TextToTopic {
+                            client: *client,
+                            text: BotText::new(texts::topic_rename_refused(
+                                label.as_str(),
+                                &texts::refusal_reason(&e),
+                            )),
+                            reply_to: None,
                         });
                         Ok(())
                     }
@@ -289,17 +346,40 @@ impl Delivery {
     }
 
     /// Creates the client's topic, stores it at once (so a failure later never creates a
-    /// second one) and posts the client card at its top.
-    async fn open_topic(&self, client: &Client) -> Result<ThreadId, DeliveryError> {
+    /// second one) and posts the client card at its top. A name Telegram refuses is replaced
+    /// by a plain one, and the card says so.
+    async fn open_topic(&self, client: &Client) -> Result<ThreadId, Failed> {
         let label = client.display_label();
-        let thread = self.chat.create_topic(&label).await?;
+        let (thread, renamed) = match self.chat.create_topic(&label).await {
+            Ok(thread) => (thread, None),
+            // The only thing createForumTopic is given is the name, so a "Bad Request" is
+            // about the name (invalid, too long as Telegram counts, empty once cleaned up).
+            Err(e @ ChatError::Permanent(_)) => {
+                let plain = Label::new(&texts::fallback_topic_name(client.id))
+                    .ok()
+                    .filter(|plain| *plain != label)
+                    .ok_or_else(|| Failed::Chat(e.clone()))?;
+                let thread = self.chat.create_topic(&plain).await?;
+                let why = texts::topic_name_refused(
+                    label.as_str(),
+                    plain.as_str(),
+                    &texts::refusal_reason(&e),
+                );
+                (thread, Some(why))
+            }
+            Err(e) => return Err(e.into()),
+        };
         self.store
             .commit(vec![Change::SetThread {
                 client: client.id,
                 thread: Some(thread),
             }])
             .await?;
-        let card = BotText::new(client_card(client));
+        // On the card rather than a message of its own: the group's budget is 20 a minute.
+        let card = match renamed {
+            Some(why) => BotText::new(format!("{}\n\n{why}", client_card(client))),
+            None => BotText::new(client_card(client)),
+        };
         if self
             .chat
             .send_text(self.group(), Some(thread), &card, None)
@@ -324,16 +404,56 @@ impl Delivery {
         &self,
         client: UserId,
         message: MessageId,
-        mut reply_to: Option<MessageId>,
+        reply_to: Option<MessageId>,
         done: &mut Changes,
     ) -> Result<(), DeliveryError> {
         let mut c = self.client(client).await?;
+        match self.copy_to_topic(&mut c, message, reply_to, done).await {
+            Ok(()) => Ok(()),
+            Err(Failed::Chat(e)) if refused(&e) => {
+                // The client believes staff have read it: staff must at least see that it
+                // did not come, and why.
+                let reason = texts::refusal_reason(&e);
+                let notice = match c.thread {
+                    Some(_) if e != ChatError::TopicGone => Outbound::TextToTopic {
+                        client,
+                        text: BotText::new(texts::client_message_not_relayed(&reason)),
+                        reply_to: None,
+                    },
+                    _ => Outbound::TextToGroup {
+                        thread: None,
+                        text: BotText::new(texts::client_message_not_relayed_for(
+                            &format!("{} ({})", c.display_label(), c.id),
+                            &reason,
+                        )),
+                        reply_to: None,
+                    },
+                };
+                done.send(notice);
+                Ok(())
+            }
+            Err(f) => Err(f.into()),
+        }
+    }
+
+    /// Copies a client's message into their topic; `client.thread` follows the topic the
+    /// message is meant for (created or recreated here).
+    async fn copy_to_topic(
+        &self,
+        c: &mut Client,
+        message: MessageId,
+        mut reply_to: Option<MessageId>,
+        done: &mut Changes,
+    ) -> Result<(), Failed> {
+        let client = c.id;
         let mut fresh = false;
         let mut thread = match c.thread {
             Some(t) => t,
             None => {
                 fresh = true;
-                self.open_topic(&c).await?
+                let t = self.open_topic(c).await?;
+                c.thread = Some(t);
+                t
             }
         };
         let mut reopened = false;
@@ -361,7 +481,8 @@ impl Delivery {
                 Err(ChatError::TopicGone) if !fresh => {
                     // Staff deleted the topic: the client gets a new one, the message goes there.
                     c.thread = None;
-                    thread = self.open_topic(&c).await?;
+                    thread = self.open_topic(c).await?;
+                    c.thread = Some(thread);
                     fresh = true;
                     reply_to = None;
                 }
@@ -424,6 +545,17 @@ impl Delivery {
                 Err(ChatError::MessageGone) if reply_to.is_some() => reply_to = None,
                 // Staff deleted their message before it was sent: nothing to relay.
                 Err(ChatError::MessageGone) => return Ok(()),
+                // Staff believe the client has it: they must see that it did not go.
+                Err(e) if refused(&e) => {
+                    done.send(Outbound::TextToTopic {
+                        client,
+                        text: BotText::new(texts::staff_message_not_delivered(
+                            &texts::refusal_reason(&e),
+                        )),
+                        reply_to: Some(message),
+                    });
+                    return Ok(());
+                }
                 Err(e) => return Err(e.into()),
             }
         }

@@ -1,4 +1,4 @@
-//! The `/enote_link` flow (SPEC §4): ask for the contract number, look the owner up, preview
+//! The `/enote_link` flow (docs/product-rules.md: the staff's side): ask for the contract number, look the owner up, preview
 //! with ✅/❌, write the link on ✅. Every step is a line in the link log.
 
 use super::{Decision, DeskError, SupportDesk};
@@ -8,11 +8,10 @@ use crate::contract::ContractNumber;
 use crate::enote_link::{
     LinkDecision, LinkState, NewPendingLink, PendingLink, PressRefusal, button_data,
 };
-use crate::html::escape;
 use crate::ids::{PendingLinkId, ThreadId, UserId};
 use crate::message::{ButtonPress, IncomingMessage};
 use crate::outbound::{BotText, Buttons, InlineButton, Outbound};
-use crate::owner::{OwnerKey, OwnerProfile, Pet};
+use crate::owner::{OwnerKey, OwnerProfile};
 use crate::ports::{DirectoryError, LinkEvent, LinkEventKind};
 use crate::texts;
 use chrono::{DateTime, Utc};
@@ -72,6 +71,35 @@ impl SupportDesk {
         });
     }
 
+    /// `/cancel`: the staff member stops their own `/enote_link` in this topic.
+    pub(super) async fn cancel_link(
+        &self,
+        thread: ThreadId,
+        client: &Client,
+        actor: UserId,
+        msg: &IncomingMessage,
+        d: &mut Decision,
+    ) -> Result<(), DeskError> {
+        let Some(pending) = self.ports.links.of_initiator(thread, actor).await? else {
+            self.answer_in_group(Some(thread), msg, texts::NOTHING_TO_CANCEL, d);
+            return Ok(());
+        };
+        let (contract, owner) = pending.state.contract_and_owner();
+        d.changes.push(Change::RemovePendingLink(pending.id));
+        let facts = EventFacts {
+            thread,
+            client: client.id,
+            actor,
+            contract,
+            owner,
+        };
+        let now = self.ports.clock.now();
+        d.events
+            .push(self.event(LinkEventKind::Cancel, facts, None, now));
+        self.answer_in_group(Some(thread), msg, texts::LINK_CANCELLED, d);
+        Ok(())
+    }
+
     /// The initiator typed the contract number.
     pub(super) async fn contract_typed(
         &self,
@@ -99,16 +127,11 @@ impl SupportDesk {
                     Some(e.to_string()),
                     now,
                 ));
-                self.answer_in_group(
-                    Some(thread),
-                    msg,
-                    "Не схоже на номер договору. Надішліть номер ще раз (наприклад, <code>1001</code>).",
-                    d,
-                );
+                self.answer_in_group(Some(thread), msg, texts::CONTRACT_UNREADABLE, d);
                 return Ok(());
             }
         };
-        let directory = &self.ports.directory;
+        let directory = d.directory()?;
         let looked_up: Result<(OwnerKey, OwnerProfile), DirectoryError> = async {
             let owner = directory.owner_by_contract(&contract).await?;
             let profile = directory.owner_profile(&owner).await?;
@@ -146,7 +169,7 @@ impl SupportDesk {
             }
         };
         let pets = directory.pets_of_owner(&owner).await;
-        let preview = preview_text(&contract, &owner, &profile, pets.as_deref(), client);
+        let preview = texts::link_preview(&contract, &owner, &profile, pets.as_deref(), client);
         d.changes.push(Change::UpdatePendingLink(PendingLink {
             state: LinkState::Previewing {
                 contract: contract.clone(),
@@ -225,7 +248,7 @@ impl SupportDesk {
         match pending.check_press(who, now) {
             Err(PressRefusal::Expired) => {
                 answer(d, texts::PRESS_EXPIRED);
-                edit_preview(d, "⌛ Час на підтвердження прив'язки минув.".into());
+                edit_preview(d, texts::LINK_PREVIEW_EXPIRED.into());
                 d.changes.push(Change::RemovePendingLink(pending.id));
                 d.events
                     .push(self.event(LinkEventKind::Expired, facts, None, now));
@@ -245,16 +268,12 @@ impl SupportDesk {
         match decision {
             LinkDecision::Cancel => {
                 answer(d, texts::PRESS_CANCELLED);
-                edit_preview(d, "❌ Прив'язку скасовано.".into());
+                edit_preview(d, texts::LINK_CANCELLED.into());
                 d.events
                     .push(self.event(LinkEventKind::Cancel, facts, None, now));
             }
             LinkDecision::Confirm => {
-                let summary = format!(
-                    "✅ Клієнта прив'язано до власника в Єноті: <b>{}</b> (договір {}).",
-                    escape(&owner_name),
-                    escape(contract.as_str())
-                );
+                let summary = texts::linked(&owner_name, contract.as_str());
                 d.changes.push(Change::SetLink {
                     client: pending.client,
                     link: ClientLink {
@@ -277,9 +296,7 @@ impl SupportDesk {
                 edit_preview(d, summary.clone());
                 d.changes.send(Outbound::TextToGroup {
                     thread: Some(pending.thread),
-                    text: BotText::new(format!(
-                        "{summary}\nТепер доступні /patient і /auto_label."
-                    )),
+                    text: BotText::new(texts::linked_in_topic(&summary)),
                     reply_to: None,
                 });
                 d.events
@@ -293,18 +310,11 @@ impl SupportDesk {
         let now = self.ports.clock.now();
         let expired = self.ports.links.expired(now).await?;
         for link in &expired {
-            let (contract, owner) = match &link.state {
-                LinkState::Previewing {
-                    contract,
-                    owner_key,
-                    ..
-                } => (Some(contract), Some(owner_key)),
-                LinkState::AwaitingContract => (None, None),
-            };
+            let (contract, owner) = link.state.contract_and_owner();
             d.changes.push(Change::RemovePendingLink(link.id));
             d.changes.send(Outbound::TextToGroup {
                 thread: Some(link.thread),
-                text: BotText::new("⌛ Час на /enote_link минув — прив'язку не збережено. Запустіть команду ще раз, якщо потрібно."),
+                text: BotText::new(texts::LINK_EXPIRED),
                 reply_to: None,
             });
             let facts = EventFacts {
@@ -319,63 +329,4 @@ impl SupportDesk {
         }
         Ok(expired.len())
     }
-}
-
-/// The preview staff confirm: owner, phones, pets, key, and a warning when re-linking.
-fn preview_text(
-    contract: &ContractNumber,
-    owner: &OwnerKey,
-    profile: &OwnerProfile,
-    pets: Result<&[Pet], &DirectoryError>,
-    client: &Client,
-) -> String {
-    let mut out = String::from("<b>Прив'язка до Єнота — перевірте дані</b>\n");
-    out.push_str(&format!("Договір: <b>{}</b>\n", escape(contract.as_str())));
-    let name = profile.full_name();
-    out.push_str(&format!(
-        "Власник: {}\n",
-        if name.is_empty() {
-            "—".into()
-        } else {
-            escape(&name)
-        }
-    ));
-    let mut phones: Vec<String> = profile.phones.iter().map(|p| p.to_string()).collect();
-    phones.extend(
-        profile
-            .unparsed_phones
-            .iter()
-            .map(|p| format!("{} (не розпізнано)", escape(p))),
-    );
-    out.push_str(&format!(
-        "Телефон: {}\n",
-        if phones.is_empty() {
-            "—".into()
-        } else {
-            phones.join(", ")
-        }
-    ));
-    match pets {
-        Ok([]) => out.push_str("Тварини: —\n"),
-        Ok(pets) => {
-            out.push_str("Тварини:\n");
-            for pet in pets {
-                let c = pet.contract.as_ref().map(|c| c.as_str()).unwrap_or("—");
-                out.push_str(&format!("• {} — {}\n", escape(pet.name.trim()), escape(c)));
-            }
-        }
-        Err(_) => out.push_str("Тварини: не вдалося отримати з Єнота\n"),
-    }
-    out.push_str(&format!("Ключ власника: <code>{owner}</code>"));
-    if let Some(link) = &client.link {
-        let old_name = link.owner_name.as_deref().unwrap_or("—");
-        let old_contract = link.contract.as_ref().map(|c| c.as_str()).unwrap_or("—");
-        out.push_str(&format!(
-            "\n\n⚠️ Клієнт уже прив'язаний: {} (договір {}, ключ <code>{}</code>). ✅ перезапише прив'язку.",
-            escape(old_name),
-            escape(old_contract),
-            link.owner_key
-        ));
-    }
-    out
 }

@@ -14,14 +14,16 @@ mod staff_side;
 
 pub use delivery::{Delivery, DeliveryError};
 
-use crate::change::{Change, Changes};
-use crate::ids::{GroupId, UpdateId};
-use crate::message::{ButtonPress, EditedMessage, IncomingMessage, Place};
+use crate::change::{Change, Changes, TicketRef};
+use crate::ids::{GroupId, MessageId, ThreadId, UpdateId, UserId};
+use crate::message::{ButtonPress, Direction, EditedMessage, IncomingMessage, Place};
+use crate::outbound::{BotText, Outbound};
 use crate::ports::{
     ClientRepository, Clock, LinkEvent, LinkEventLog, MessageRepository, PendingLinkRepository,
     PracticeDirectory, StoreError, TicketRepository, UnitOfWork,
 };
-use chrono::Duration;
+use crate::texts;
+use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
 /// What arrived from Telegram, decoded by the adapter.
@@ -35,6 +37,50 @@ pub enum Inbound {
     Button(ButtonPress),
     /// Anything the bot does not act on (kept so its update is still marked handled).
     Ignored,
+}
+
+/// A conversation: the unit of order. Updates of one conversation are handled one after another
+/// in arrival order; different conversations never wait for each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Conversation {
+    /// A client's private chat with the bot.
+    Private(UserId),
+    /// One topic of the support group (a client's conversation with the staff).
+    Topic(ThreadId),
+    /// The support group's General topic.
+    General,
+    /// Anything else: related to nothing, so each such update is its own conversation.
+    Unrelated,
+}
+
+impl Inbound {
+    /// The conversation this update belongs to.
+    pub fn conversation(&self) -> Conversation {
+        let place = match self {
+            Inbound::Message(m) => &m.place,
+            Inbound::Edited(e) => &e.place,
+            Inbound::Button(b) => &b.place,
+            Inbound::Ignored => return Conversation::Unrelated,
+        };
+        match place {
+            Place::Private(user) => Conversation::Private(*user),
+            Place::SupportGroup {
+                thread: Some(t), ..
+            } => Conversation::Topic(*t),
+            Place::SupportGroup { thread: None, .. } => Conversation::General,
+            Place::Elsewhere => Conversation::Unrelated,
+        }
+    }
+}
+
+/// How handling an update in its conversation's lane ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// Decided and committed, with the update's handled mark.
+    Done,
+    /// It needs Enote: nothing was written; handle it off the lane with
+    /// [`SupportDesk::handle_with_directory`], so that a slow Enote holds up no conversation.
+    NeedsDirectory,
 }
 
 /// Settings the rules depend on.
@@ -53,7 +99,7 @@ pub struct DeskSettings {
 }
 
 impl DeskSettings {
-    /// The defaults of SPEC §9 for a group.
+    /// The default settings (README, "Configuration") for a group.
     pub fn new(group: GroupId) -> Self {
         Self {
             group,
@@ -93,13 +139,87 @@ pub enum DeskError {
     /// Reading or committing failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The decision needs Enote, which this handling may not call (in a conversation's lane).
+    /// [`SupportDesk::handle_in_lane`] turns it into [`Handled::NeedsDirectory`]; no public
+    /// method returns it.
+    #[error("the decision needs Enote")]
+    NeedsDirectory,
+}
+
+impl DeskError {
+    /// Whether trying the same update again later may succeed (the database is away), as
+    /// opposed to a failure that will repeat (a value the database refuses, a broken rule).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, DeskError::Store(StoreError::Unavailable(_)))
+    }
 }
 
 /// The decision being built while handling one update.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Decision {
     pub changes: Changes,
     pub events: Vec<LinkEvent>,
+    /// Enote, when this handling may call it.
+    pub directory: Option<Arc<dyn PracticeDirectory>>,
+}
+
+impl Decision {
+    fn with_directory(directory: Option<Arc<dyn PracticeDirectory>>) -> Self {
+        Self {
+            directory,
+            ..Self::default()
+        }
+    }
+
+    /// Records a message relayed between a client and their topic and queues its copy to the
+    /// other side, replying to `reply_to` there (the other side's id of the message it
+    /// answers).
+    pub fn relay(
+        &mut self,
+        client: UserId,
+        ticket: TicketRef,
+        direction: Direction,
+        msg: &IncomingMessage,
+        reply_to: Option<MessageId>,
+        at: DateTime<Utc>,
+    ) {
+        let (client_message_id, group_message_id, copy) = match direction {
+            Direction::ClientToStaff => (
+                Some(msg.message_id),
+                None,
+                Outbound::ClientMessageToTopic {
+                    client,
+                    message: msg.message_id,
+                    reply_to,
+                },
+            ),
+            Direction::StaffToClient => (
+                None,
+                Some(msg.message_id),
+                Outbound::StaffMessageToClient {
+                    client,
+                    message: msg.message_id,
+                    reply_to,
+                },
+            ),
+        };
+        self.changes.push(Change::RecordMessage {
+            client,
+            ticket,
+            direction,
+            client_message_id,
+            group_message_id,
+            text: msg.content.text().map(str::to_owned),
+            media: msg.content.kind(),
+            at,
+        });
+        self.changes.send(copy);
+    }
+
+    /// Enote, or [`DeskError::NeedsDirectory`] when this handling must not wait for it.
+    pub fn directory(&self) -> Result<Arc<dyn PracticeDirectory>, DeskError> {
+        self.directory.clone().ok_or(DeskError::NeedsDirectory)
+    }
 }
 
 /// The support desk: every inbound update goes through [`SupportDesk::handle`].
@@ -119,22 +239,111 @@ impl SupportDesk {
         &self.settings
     }
 
-    /// Handles one update: decides, then commits the decision with the update's handled mark.
+    /// Handles one update, calling Enote as needed: decides, then commits the decision with
+    /// the update's handled mark.
     pub async fn handle(&self, update: UpdateId, inbound: Inbound) -> Result<(), DeskError> {
-        let mut d = Decision::default();
-        match &inbound {
+        let directory = self.ports.directory.clone();
+        self.handle_with_directory(update, inbound, directory).await
+    }
+
+    /// Handles one update in its conversation's lane: everything that needs no outside system
+    /// is decided and committed; an update that needs Enote is left untouched and answered
+    /// [`Handled::NeedsDirectory`].
+    pub async fn handle_in_lane(
+        &self,
+        update: UpdateId,
+        inbound: &Inbound,
+    ) -> Result<Handled, DeskError> {
+        match self.decide(update, inbound, None).await {
+            Ok(d) => self.finish(d).await.map(|()| Handled::Done),
+            Err(DeskError::NeedsDirectory) => Ok(Handled::NeedsDirectory),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Handles one update with `directory` as Enote (the caller bounds its time).
+    pub async fn handle_with_directory(
+        &self,
+        update: UpdateId,
+        inbound: Inbound,
+        directory: Arc<dyn PracticeDirectory>,
+    ) -> Result<(), DeskError> {
+        let d = self.decide(update, &inbound, Some(directory)).await?;
+        self.finish(d).await
+    }
+
+    async fn decide(
+        &self,
+        update: UpdateId,
+        inbound: &Inbound,
+        directory: Option<Arc<dyn PracticeDirectory>>,
+    ) -> Result<Decision, DeskError> {
+        let mut d = Decision::with_directory(directory);
+        match inbound {
             Inbound::Message(msg) => self.on_message(msg, &mut d).await?,
             Inbound::Edited(edit) => self.on_edit(edit, &mut d).await?,
             Inbound::Button(press) => self.on_button(press, &mut d).await?,
             Inbound::Ignored => {}
         }
         d.changes.push(Change::InboxHandled(update));
-        self.finish(d).await
+        Ok(d)
+    }
+
+    /// Gives an update up after it failed for good: it is kept with `error` for an
+    /// administrator, marked handled so its conversation moves on, and the staff see a short
+    /// notice where it happened (the topic, General, or the client's topic).
+    pub async fn give_up(
+        &self,
+        update: UpdateId,
+        inbound: &Inbound,
+        error: &str,
+    ) -> Result<(), DeskError> {
+        let mut changes = Changes::new();
+        changes.push(Change::InboxFailed {
+            update,
+            error: error.to_owned(),
+        });
+        let notice = match inbound {
+            Inbound::Message(m) => match m.place {
+                Place::SupportGroup { thread, .. } => Some((thread, Some(m.message_id))),
+                Place::Private(user) => Some((self.topic_of(user).await, None)),
+                Place::Elsewhere => None,
+            },
+            Inbound::Edited(e) => match e.place {
+                Place::SupportGroup { thread, .. } => Some((thread, None)),
+                Place::Private(user) => Some((self.topic_of(user).await, None)),
+                Place::Elsewhere => None,
+            },
+            Inbound::Button(b) => match b.place {
+                Place::SupportGroup { thread, .. } => Some((thread, None)),
+                _ => None,
+            },
+            Inbound::Ignored => None,
+        };
+        if let Some((thread, reply_to)) = notice {
+            changes.send(Outbound::TextToGroup {
+                thread,
+                text: BotText::new(texts::update_failed(error)),
+                reply_to,
+            });
+        }
+        Ok(self.ports.store.commit(changes.0).await?)
+    }
+
+    /// The client's topic, if the store can tell (a notice goes to General otherwise).
+    async fn topic_of(&self, user: UserId) -> Option<ThreadId> {
+        self.ports
+            .clients
+            .get(user)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|c| c.thread)
     }
 
     /// Ends link flows whose time ran out (run periodically).
     pub async fn expire_links(&self) -> Result<usize, DeskError> {
-        let mut d = Decision::default();
+        let mut d = Decision::with_directory(None);
         let n = self.expire_pending_links(&mut d).await?;
         if n > 0 {
             self.finish(d).await?;
@@ -155,9 +364,9 @@ impl SupportDesk {
             return Ok(());
         }
         match msg.place {
-            Place::Private(user) => self.client_message(user, msg, d).await,
+            Place::Private(user) => self.on_client_message(user, msg, d).await,
             Place::SupportGroup { group, thread } if group == self.settings.group => {
-                self.staff_message(thread, msg, d).await
+                self.on_staff_message(thread, msg, d).await
             }
             _ => Ok(()),
         }
@@ -168,23 +377,15 @@ impl SupportDesk {
             return Ok(());
         }
         match edit.place {
-            Place::Private(user) => self.client_edit(user, edit, d).await,
+            Place::Private(user) => self.on_client_edit(user, edit, d).await,
             Place::SupportGroup {
                 group,
                 thread: Some(_),
-            } if group == self.settings.group => self.staff_edit(edit, d).await,
+            } if group == self.settings.group => self.on_staff_edit(edit, d).await,
             _ => Ok(()),
         }
     }
 }
 
 #[cfg(test)]
-pub(crate) mod testkit;
-#[cfg(test)]
-mod tests_client;
-#[cfg(test)]
-mod tests_delivery;
-#[cfg(test)]
-mod tests_link;
-#[cfg(test)]
-mod tests_staff;
+mod tests;

@@ -1,4 +1,4 @@
-//! The staff's side (SPEC §4): messages in a client's topic go to the client, replies and edits
+//! The staff's side (docs/product-rules.md: the staff's side): messages in a client's topic go to the client, replies and edits
 //! are mapped, internal notes stay in the topic, commands are dispatched.
 
 use super::{Decision, DeskError, SupportDesk};
@@ -11,7 +11,7 @@ use crate::outbound::{BotText, Outbound};
 use crate::texts;
 
 impl SupportDesk {
-    pub(super) async fn staff_message(
+    pub(super) async fn on_staff_message(
         &self,
         thread: Option<ThreadId>,
         msg: &IncomingMessage,
@@ -42,6 +42,7 @@ impl SupportDesk {
             && let Some(pending) = self.ports.links.of_initiator(thread, staff).await?
             && pending.state == LinkState::AwaitingContract
             && !pending.is_expired(self.ports.clock.now())
+            && self.answers_contract_prompt(typed, msg).await?
         {
             return self.contract_typed(pending, &client, typed, msg, d).await;
         }
@@ -73,25 +74,34 @@ impl SupportDesk {
                 .and_then(|m| m.client_message_id),
             None => None,
         };
-        d.changes.push(Change::RecordMessage {
-            client: client.id,
+        d.relay(
+            client.id,
             ticket,
-            direction: Direction::StaffToClient,
-            client_message_id: None,
-            group_message_id: Some(msg.message_id),
-            text: msg.content.text().map(str::to_owned),
-            media: msg.content.kind(),
-            at: now,
-        });
-        d.changes.send(Outbound::StaffMessageToClient {
-            client: client.id,
-            message: msg.message_id,
+            Direction::StaffToClient,
+            msg,
             reply_to,
-        });
+            now,
+        );
         Ok(())
     }
 
-    pub(super) async fn staff_edit(
+    /// Whether a text of the staff member who started `/enote_link` is their contract number:
+    /// a reply to one of the bot's own messages (the prompt), or a lone contract-like word. A
+    /// reply to the client's message, or a sentence, is meant for the client.
+    async fn answers_contract_prompt(
+        &self,
+        typed: &str,
+        msg: &IncomingMessage,
+    ) -> Result<bool, DeskError> {
+        if let Some(target) = msg.reply_to {
+            let relayed = self.ports.messages.by_group_message(target).await?;
+            let to_bot = msg.reply_to_sender.as_ref().is_some_and(|s| s.is_bot);
+            return Ok(relayed.is_none() && to_bot);
+        }
+        Ok(crate::contract::ContractNumber::looks_like(typed))
+    }
+
+    pub(super) async fn on_staff_edit(
         &self,
         edit: &EditedMessage,
         d: &mut Decision,

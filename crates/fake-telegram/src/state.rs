@@ -1,12 +1,13 @@
 //! The fake's world: the bot, the support forum and its topics, private chats, every message
 //! (ids counted per chat, as in Telegram), the update queue, the call log and the knobs. All of it
 //! lives behind one mutex; tests read it through the accessors here (e.g. inside
-//! [`super::FakeTelegram::wait_until`]).
+//! [`crate::FakeTelegram::wait_until`]).
 
-use super::limits::{Failure, Faults, Limits, RateState, Rng};
+use crate::limits::{EnforcedLimits, Failure, Faults, RateState, Rng};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
 
@@ -62,10 +63,11 @@ impl TgUser {
     }
 }
 
-/// What kind of media a message carries.
+/// What a message carries besides text (the Message field that holds it): a photo, a
+/// document, a contact…
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum MediaKind {
+pub enum AttachmentKind {
     /// `photo`
     Photo,
     /// `video`
@@ -88,7 +90,7 @@ pub enum MediaKind {
     Location,
 }
 
-impl MediaKind {
+impl AttachmentKind {
     /// The Message field that holds it.
     pub fn field(self) -> &'static str {
         match self {
@@ -123,9 +125,38 @@ impl MediaKind {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Media {
     /// The kind.
-    pub kind: MediaKind,
+    pub kind: AttachmentKind,
     /// The value of the Message field (e.g. the `photo` array).
     pub json: Value,
+}
+
+/// A file the fake knows: one the bot uploaded (sendPhoto, sendDocument; its bytes are kept),
+/// or one attached to a message a person sent (no bytes: the fake invents only its metadata).
+/// Every `file_id` of a message's media resolves to one, so it can be sent again by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredFile {
+    /// `file_id`.
+    pub file_id: String,
+    /// `file_unique_id`.
+    pub file_unique_id: String,
+    /// What it was sent as.
+    pub kind: AttachmentKind,
+    /// `file_name` (documents).
+    pub file_name: Option<String>,
+    /// `mime_type`.
+    pub mime_type: Option<String>,
+    /// `file_size` in bytes.
+    pub file_size: Option<u64>,
+    /// The `file_path` getFile answers (download at `/file/bot<token>/<file_path>`).
+    pub file_path: String,
+    /// The uploaded bytes (`None` for files of injected messages). Every size of an uploaded
+    /// photo serves the original upload: the fake does not resample.
+    #[serde(skip)]
+    pub bytes: Option<Arc<[u8]>>,
+    /// The media JSON it belongs to (a photo's whole size list), reused when it is sent again
+    /// by `file_id`.
+    #[serde(skip)]
+    pub(crate) media: Value,
 }
 
 /// A service message.
@@ -191,6 +222,10 @@ pub struct StoredMessage {
     pub media_group_id: Option<String>,
     /// Source `(chat, message)` when this is a copy made by copyMessage(s).
     pub copied_from: Option<(i64, i32)>,
+    /// Source `(chat, message)` when this is a forward made by forwardMessage(s).
+    pub forwarded_from: Option<(i64, i32)>,
+    /// `forward_origin` (the original sender and date) of a forwarded message.
+    pub forward_origin: Option<Value>,
     /// Whether the bot sent it (via the API) rather than a person (injected).
     pub by_bot: bool,
     /// Deleted (with its topic, or by deleteMessage).
@@ -226,6 +261,8 @@ impl StoredMessage {
             reply_markup: None,
             media_group_id: None,
             copied_from: None,
+            forwarded_from: None,
+            forward_origin: None,
             by_bot,
             deleted: false,
         }
@@ -237,7 +274,7 @@ impl StoredMessage {
     }
 
     /// Media kind, if any.
-    pub fn media_kind(&self) -> Option<MediaKind> {
+    pub fn media_kind(&self) -> Option<AttachmentKind> {
         self.media.as_ref().map(|m| m.kind)
     }
 
@@ -368,14 +405,14 @@ pub(crate) struct ChatLog {
 /// The knobs that can be changed while the fake runs.
 #[derive(Debug, Clone)]
 pub(crate) struct Knobs {
-    pub limits: Limits,
+    pub limits: EnforcedLimits,
     pub faults: Faults,
     pub delay: Duration,
     pub bot_can_manage_topics: bool,
     pub bot_can_post_in_closed_topics: bool,
 }
 
-/// The whole fake state. Read it in [`super::FakeTelegram::read`] / `wait_until` predicates.
+/// The whole fake state. Read it in [`crate::FakeTelegram::read`] / `wait_until` predicates.
 pub struct State {
     pub(crate) bot: TgUser,
     pub(crate) group_id: i64,
@@ -403,6 +440,8 @@ pub struct State {
     pub(crate) answered: Vec<AnsweredCallback>,
     pub(crate) next_callback: u64,
     pub(crate) next_file: u64,
+    /// Every known file by `file_id`.
+    pub(crate) files: HashMap<String, StoredFile>,
     pub(crate) next_media_group: u64,
     pub(crate) commands: BTreeMap<String, RegisteredCommands>,
     pub(crate) stopping: bool,
@@ -458,6 +497,7 @@ impl State {
             answered: Vec::new(),
             next_callback: 1,
             next_file: 1,
+            files: HashMap::new(),
             next_media_group: 1,
             commands: BTreeMap::new(),
             stopping: false,
@@ -583,6 +623,22 @@ impl State {
         self.updates.len()
     }
 
+    /// A known file by `file_id` (uploaded ones carry their bytes).
+    pub fn file(&self, file_id: &str) -> Option<&StoredFile> {
+        self.files.get(file_id)
+    }
+
+    /// Every known file, in `file_path` order.
+    pub fn files(&self) -> Vec<&StoredFile> {
+        let mut all: Vec<_> = self.files.values().collect();
+        all.sort_by(|a, b| {
+            a.file_path
+                .cmp(&b.file_path)
+                .then(a.file_id.cmp(&b.file_id))
+        });
+        all
+    }
+
     /// Whether the user blocked the bot.
     pub fn is_blocked(&self, user_id: u64) -> bool {
         self.users.get(&user_id).is_some_and(|u| u.blocked)
@@ -632,11 +688,49 @@ impl State {
     }
 
     pub(crate) fn store(&mut self, m: StoredMessage) {
+        if let Some(media) = &m.media {
+            self.register_media_files(media);
+        }
         self.chats
             .entry(m.chat_id)
             .or_default()
             .messages
             .insert(m.message_id, m);
+    }
+
+    /// Makes every `file_id` in a message's media known (metadata only; uploads are registered
+    /// with their bytes before their message is stored).
+    fn register_media_files(&mut self, media: &Media) {
+        fn walk(v: &Value, out: &mut Vec<Value>) {
+            match v {
+                Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                Value::Object(o) if o.get("file_id").is_some_and(Value::is_string) => {
+                    out.push(v.clone());
+                }
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(&media.json, &mut found);
+        for f in found {
+            let id = f["file_id"].as_str().unwrap_or_default().to_owned();
+            if self.files.contains_key(&id) {
+                continue;
+            }
+            let n = self.files.len() + 1;
+            let file = StoredFile {
+                file_id: id.clone(),
+                file_unique_id: f["file_unique_id"].as_str().unwrap_or(&id).to_owned(),
+                kind: media.kind,
+                file_name: f["file_name"].as_str().map(str::to_owned),
+                mime_type: f["mime_type"].as_str().map(str::to_owned),
+                file_size: f["file_size"].as_u64(),
+                file_path: format!("{}s/file_{n}", media.kind.field()),
+                bytes: None,
+                media: media.json.clone(),
+            };
+            self.files.insert(id, file);
+        }
     }
 
     pub(crate) fn ensure_user(&mut self, user: &TgUser) {
@@ -681,6 +775,9 @@ impl State {
         o.insert("from".into(), m.from.to_json());
         o.insert("chat".into(), self.chat_json(m.chat_id));
         o.insert("date".into(), json!(m.date));
+        if let Some(origin) = &m.forward_origin {
+            o.insert("forward_origin".into(), origin.clone());
+        }
         if m.is_topic_message {
             o.insert("is_topic_message".into(), json!(true));
         }
@@ -710,7 +807,7 @@ impl State {
             o.insert("entities".into(), e.clone());
         }
         if let Some(media) = &m.media {
-            if media.kind == MediaKind::Animation {
+            if media.kind == AttachmentKind::Animation {
                 o.insert("document".into(), media.json.clone());
             }
             o.insert(media.kind.field().into(), media.json.clone());

@@ -1,18 +1,30 @@
 //! # A fake Telegram Bot API server
 //!
-//! An in-process stand-in for `api.telegram.org` (axum), faithful where the bot depends on it:
-//! the `{"ok":…}` envelope and Telegram's error descriptions, per-chat message ids, forum topics
-//! (with the `forum_topic_created` root and the "reply" quirk), long-polled getUpdates with offset
-//! confirmation and the 409 conflicts, copyMessage(s), edits, callbacks, command menus, webhooks,
-//! rate limits with `retry_after`, and injectable faults (5xx, an HTML 502, truncated JSON, a
-//! response that never comes).
+//! An in-process stand-in for `api.telegram.org` (axum) for tests, benchmarks and manual tries,
+//! faithful where a support bot depends on it: the `{"ok":…}` envelope and Telegram's error
+//! descriptions, per-chat message ids, forum topics (with the `forum_topic_created` root and the
+//! "reply" quirk), long-polled getUpdates with offset confirmation and the 409 conflicts,
+//! sendMessage, copyMessage(s) and forwardMessage(s) (with `forward_origin`), sendPhoto and
+//! sendDocument (multipart/form-data uploads or a known `file_id`; the uploaded bytes are kept),
+//! getFile and `/file/bot<token>/…` downloads, edits, callbacks, command menus, webhooks, rate
+//! limits with `retry_after` ([`EnforcedLimits`]), and injectable faults (5xx, an HTML 502,
+//! truncated JSON, a response that never comes).
+//!
+//! Parameters come as JSON, a form, multipart/form-data or a query string, as Telegram takes
+//! them; method names are case-insensitive. A method the fake does not model ([`METHODS`] lists
+//! those it does) is answered as Telegram answers an unknown one: HTTP 404
+//! `{"ok":false,"error_code":404,"description":"Not Found"}`. Every call, modelled or not,
+//! answered or refused, is in the call log ([`FakeTelegram::calls`], `GET /_fake/calls`).
 //!
 //! Tests drive it through [`FakeTelegram`]: inject what clients and staff do, then inspect what
-//! the bot did (messages, topics, the call log), waiting with [`FakeTelegram::wait_until`].
+//! the bot did (messages, topics, uploaded files, the call log), waiting with
+//! [`FakeTelegram::wait_until`]. Another process (a bot in another language, a human with curl)
+//! drives it through the `/_fake/…` control API of the `fake-bot-api` binary
+//! (`cargo run -p fake-telegram --bin fake-bot-api`; the routes are listed there).
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use adapters_telegram::fake::{FakeConfig, FakeTelegram, TgUser};
+//! use fake_telegram::{FakeConfig, FakeTelegram, TgUser};
 //! use std::time::Duration;
 //! let tg = FakeTelegram::start(FakeConfig::default()).await?;
 //! let olena = TgUser::new(8_000_000_001, "Олена");
@@ -27,9 +39,18 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Not modelled: inline mode, payments, sticker sets, games, business and channel features,
+//! other kinds of upload (sendVoice, sendVideo, media groups), fetching files from URLs (a URL
+//! is answered "failed to get HTTP URL content"), MarkdownV2 parsing (the raw text is kept), and
+//! resampling: every size of an uploaded photo serves the original bytes.
+//!
 //! Modules: `state` (the world and its read accessors), `methods` (the Bot API methods),
 //! `inject` (what people do), `limits` (rate limits and faults), `html` (parse_mode=HTML),
-//! `server` (HTTP, getUpdates, webhook delivery, the `/_fake` control API).
+//! `upload` (multipart bodies, image sizes), `server` (HTTP, getUpdates, webhook delivery,
+//! downloads, the `/_fake` control API).
+//!
+//! It depends on no crate of this workspace; the adapter and the app use it as a
+//! dev-dependency only, so the bot never links it.
 
 mod html;
 mod inject;
@@ -37,13 +58,14 @@ mod limits;
 mod methods;
 mod server;
 mod state;
+mod upload;
 
 pub use inject::{Injected, NewContent};
-pub use limits::{Failure, Faults, Limits, SEND_METHODS};
+pub use limits::{EnforcedLimits, Failure, Faults, SEND_METHODS};
 pub use methods::{ApiError, METHODS};
 pub use state::{
-    AnsweredCallback, CallRecord, Media, MediaKind, RegisteredCommands, Service, State,
-    StoredMessage, TgUser, Topic, Webhook,
+    AnsweredCallback, AttachmentKind, CallRecord, Media, RegisteredCommands, Service, State,
+    StoredFile, StoredMessage, TgUser, Topic, Webhook,
 };
 
 use serde_json::Value;
@@ -70,7 +92,7 @@ pub struct FakeConfig {
     /// The first `update_id`.
     pub first_update_id: i64,
     /// Rate limits (off by default).
-    pub limits: Limits,
+    pub limits: EnforcedLimits,
     /// Random faults (off by default).
     pub faults: Faults,
     /// A delay before every API call is handled.
@@ -93,7 +115,7 @@ impl Default for FakeConfig {
             group_id: -1_001_234_567_890,
             group_title: "PetWealth Support".into(),
             first_update_id: 500_000_001,
-            limits: Limits::off(),
+            limits: EnforcedLimits::off(),
             faults: Faults::default(),
             delay: Duration::ZERO,
             bot_can_manage_topics: true,
@@ -289,6 +311,16 @@ impl FakeTelegram {
     /// The newest topic with this name.
     pub fn topic_named(&self, name: &str) -> Option<Topic> {
         self.read(|s| s.topic_named(name).cloned())
+    }
+
+    /// A known file by `file_id`; an uploaded one carries its bytes.
+    pub fn file(&self, file_id: &str) -> Option<StoredFile> {
+        self.read(|s| s.file(file_id).cloned())
+    }
+
+    /// The bytes the bot uploaded under a `file_id` (sendPhoto, sendDocument).
+    pub fn file_bytes(&self, file_id: &str) -> Option<Vec<u8>> {
+        self.read(|s| s.file(file_id)?.bytes.as_deref().map(<[u8]>::to_vec))
     }
 
     /// The call log.
@@ -568,7 +600,7 @@ impl FakeTelegram {
     // ---- knobs ----
 
     /// Replaces the rate limits.
-    pub fn set_limits(&self, limits: Limits) {
+    pub fn set_limits(&self, limits: EnforcedLimits) {
         self.shared.write(|s| s.knobs.limits = limits);
     }
 

@@ -1,12 +1,12 @@
 //! Use-case tests: delivering queued actions, with Telegram's refusals.
 
-use super::delivery::{Delivery, DeliveryError};
 use super::testkit::*;
 use crate::change::{Change, TicketRef};
 use crate::ids::{ChatRef, OutboxId};
 use crate::message::Direction;
 use crate::outbound::Outbound;
 use crate::ports::{ChatError, MockChatGateway, MockClock, OutboxEntry};
+use crate::services::{Delivery, DeliveryError};
 use crate::texts;
 use mockall::predicate::*;
 use std::sync::Arc;
@@ -337,4 +337,263 @@ fn a_send_whose_record_fails_hands_back_its_changes_instead_of_sending_again() {
         changes.last(),
         Some(&Change::CompleteOutbox(OutboxId::new(77).unwrap()))
     );
+}
+
+fn copy_refused() -> ChatError {
+    ChatError::Permanent("Bad Request: message can't be copied".into())
+}
+
+/// The texts queued by a commit, with where they go.
+fn notices(changes: &[Change]) -> Vec<Outbound> {
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Enqueue(o @ (Outbound::TextToTopic { .. } | Outbound::TextToGroup { .. })) => {
+                Some(o.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_client_message_telegram_will_not_copy_leaves_a_notice_in_the_topic() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(copy_refused()));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(commits.len(), 1, "{commits:?}");
+    match &notices(&commits[0])[..] {
+        [Outbound::TextToTopic { client, text, .. }] => {
+            assert_eq!(*client, uid(500));
+            assert!(
+                text.html
+                    .starts_with("⚠️ Повідомлення клієнта не вдалося переслати: "),
+                "{}",
+                text.html
+            );
+            assert!(
+                text.html.contains("message can't be copied"),
+                "{}",
+                text.html
+            );
+        }
+        other => panic!("expected one notice in the topic, got {other:?}"),
+    }
+    assert!(
+        !commits[0]
+            .iter()
+            .any(|c| matches!(c, Change::MapMessage { .. })),
+        "nothing was copied"
+    );
+    assert_eq!(
+        commits[0].last(),
+        Some(&Change::CompleteOutbox(OutboxId::new(77).unwrap()))
+    );
+}
+
+#[test]
+fn a_client_message_deleted_before_the_copy_is_dropped_without_a_notice() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::MessageGone));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert!(notices(&commits[0]).is_empty(), "{commits:?}");
+}
+
+#[test]
+fn a_staff_answer_telegram_will_not_copy_leaves_a_notice_under_it() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(copy_refused()));
+    let action = Outbound::StaffMessageToClient {
+        client: uid(500),
+        message: mid(701),
+        reply_to: None,
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    match &notices(&commits[0])[..] {
+        [Outbound::TextToTopic { text, reply_to, .. }] => {
+            assert!(
+                text.html
+                    .starts_with("⚠️ Повідомлення не доставлено клієнту: "),
+                "{}",
+                text.html
+            );
+            assert_eq!(*reply_to, Some(mid(701)), "the notice points at the answer");
+        }
+        other => panic!("expected one notice in the topic, got {other:?}"),
+    }
+    assert!(
+        !commits[0]
+            .iter()
+            .any(|c| matches!(c, Change::FirstResponse { .. })),
+        "an answer that did not arrive is no first response"
+    );
+    assert!(commits[0].contains(&Change::CompleteOutbox(OutboxId::new(77).unwrap())));
+}
+
+#[test]
+fn a_topic_name_telegram_refuses_falls_back_to_a_plain_one() {
+    let kit = Kit::new().with_client(client(500, None));
+    let mut chat = MockChatGateway::new();
+    let mut seq = mockall::Sequence::new();
+    chat.expect_create_topic()
+        .withf(|name| name.as_str() == "Олена")
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| {
+            Err(ChatError::Permanent(
+                "Bad Request: TOPIC_NAME_INVALID".into(),
+            ))
+        });
+    chat.expect_create_topic()
+        .withf(|name| name.as_str() == texts::fallback_topic_name(uid(500)))
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(tid(31)));
+    // The card says what happened to the name: no message of its own in the group's budget.
+    chat.expect_send_text()
+        .withf(|_, thread, text, _| {
+            *thread == Some(tid(31))
+                && text.html.contains("Картка клієнта")
+                && text.html.contains("«Олена»")
+                && text.html.contains("«Клієнт 500»")
+                && text.html.contains("TOPIC_NAME_INVALID")
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(mid(1)));
+    chat.expect_copy_message()
+        .withf(|_, _, _, thread, _| *thread == Some(tid(31)))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(2)));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(
+        commits[0],
+        vec![Change::SetThread {
+            client: uid(500),
+            thread: Some(tid(31))
+        }]
+    );
+    assert!(commits[1].contains(&Change::MapMessage {
+        client: uid(500),
+        direction: Direction::ClientToStaff,
+        source: mid(10),
+        copy: mid(2),
+    }));
+}
+
+#[test]
+fn a_client_who_cannot_get_a_topic_is_reported_in_general() {
+    let kit = Kit::new().with_client(client(500, None));
+    let mut chat = MockChatGateway::new();
+    chat.expect_create_topic().times(2).returning(|_| {
+        Err(ChatError::Permanent(
+            "Bad Request: TOPIC_NAME_INVALID".into(),
+        ))
+    });
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(commits.len(), 1, "{commits:?}");
+    match &notices(&commits[0])[..] {
+        [
+            Outbound::TextToGroup {
+                thread: None, text, ..
+            },
+        ] => {
+            assert!(
+                text.html
+                    .starts_with("⚠️ Повідомлення клієнта Олена (500) не вдалося переслати: "),
+                "{}",
+                text.html
+            );
+        }
+        other => panic!("expected one notice in General, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_group_that_is_not_set_up_is_no_refused_name() {
+    let kit = Kit::new().with_client(client(500, None));
+    let mut chat = MockChatGateway::new();
+    chat.expect_create_topic().times(1).returning(|_| {
+        Err(ChatError::Misconfigured(
+            "Bad Request: not enough rights to create a topic".into(),
+        ))
+    });
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap_err();
+    assert!(matches!(err, DeliveryError::Misconfigured(_)), "{err:?}");
+    assert!(kit.commits.lock().unwrap().is_empty(), "the message waits");
+}
+
+#[test]
+fn a_refused_rename_keeps_the_name_and_says_so() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_rename_topic().times(1).returning(|_, _| {
+        Err(ChatError::Permanent(
+            "Bad Request: TOPIC_NAME_INVALID".into(),
+        ))
+    });
+    let action = Outbound::RenameTopic {
+        client: uid(500),
+        label: crate::label::Label::new("Олена — Барсік").unwrap(),
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    match &notices(&commits[0])[..] {
+        [Outbound::TextToTopic { text, .. }] => {
+            assert!(text.html.contains("«Олена — Барсік»"), "{}", text.html);
+        }
+        other => panic!("expected one notice in the topic, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_refused_notice_is_only_reported_never_noticed_again() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_send_text().times(1).returning(|_, _, _, _| {
+        Err(ChatError::Permanent(
+            "Bad Request: can't parse entities".into(),
+        ))
+    });
+    let action = Outbound::TextToTopic {
+        client: uid(500),
+        text: crate::outbound::BotText::new(texts::staff_message_not_delivered("x")),
+        reply_to: None,
+    };
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap_err();
+    assert!(matches!(err, DeliveryError::Permanent(_)));
+    assert!(kit.commits.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_staff_answer_that_meets_an_outage_is_retried_not_noticed() {
+    let kit = Kit::new().with_client(client(500, Some(7)));
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .times(1)
+        .returning(|_, _, _, _, _| Err(ChatError::Transient("HTTP 502".into())));
+    let action = Outbound::StaffMessageToClient {
+        client: uid(500),
+        message: mid(701),
+        reply_to: None,
+    };
+    let err =
+        futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap_err();
+    assert!(matches!(err, DeliveryError::Transient(_)));
+    assert!(kit.commits.lock().unwrap().is_empty());
 }

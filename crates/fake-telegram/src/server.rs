@@ -1,14 +1,17 @@
-//! The HTTP side: `/{bot<token>}/{method}` like api.telegram.org (JSON body, form body or query
-//! string), the `{"ok":…}` envelope, long-polled getUpdates, injected faults (including closing
-//! the connection without any answer), webhook delivery, and a small control API under
-//! `/_fake/…` for humans and benchmarks.
+//! The HTTP side: `/{bot<token>}/{method}` like api.telegram.org (JSON body, form body,
+//! multipart/form-data with file parts, or query string), the `{"ok":…}` envelope, long-polled
+//! getUpdates, injected faults (including closing the connection without any answer), webhook
+//! delivery, file downloads at `/file/bot<token>/<file_path>`, and a small control API under
+//! `/_fake/…` for humans and benchmarks. Every call to `/bot…/…` is logged, whatever its answer
+//! (a method the fake does not model is answered 404 "Not Found", as Telegram does).
 
-use super::inject::NewContent;
-use super::limits::{Failure, SEND_METHODS, Verdict};
-use super::methods::{self, ApiError, Params};
-use super::state::{CallRecord, State, TgUser, unix_now};
+use crate::inject::NewContent;
+use crate::limits::{Failure, SEND_METHODS, Verdict};
+use crate::methods::{self, ApiError, Params, Upload};
+use crate::state::{CallRecord, State, TgUser, unix_now};
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::connect_info::Connected;
 use axum::extract::{ConnectInfo, Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -29,7 +32,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 
-/// State shared by the server, the webhook sender and every [`super::FakeTelegram`] clone.
+/// State shared by the server, the webhook sender and every [`crate::FakeTelegram`] clone.
 pub(crate) struct Shared {
     pub token: String,
     pub state: Mutex<State>,
@@ -204,8 +207,13 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/_fake/topics", get(ctl_topics))
         .route("/_fake/calls", get(ctl_calls))
         .route("/_fake/stats", get(ctl_stats))
+        .route("/_fake/files", get(ctl_files))
+        .route("/_fake/files/{file_id}", get(ctl_file))
+        .route("/file/{bot}/{*path}", get(download))
         .route("/{bot}/{method}", any(api))
-        .fallback(|| async { envelope(Err(ApiError::new(404, "Not Found"))) })
+        .fallback(not_found)
+        // Uploads up to Telegram's 50 MB (answered 413 above that, in the envelope).
+        .layer(DefaultBodyLimit::max(methods::MAX_UPLOAD + 4 * 1024 * 1024))
         .with_state(shared)
 }
 
@@ -263,35 +271,52 @@ fn parse_urlencoded(s: &str, into: &mut Map<String, Value>) {
     }
 }
 
-/// Query string and body (JSON or form) merged; the body wins.
+/// Query string and body (JSON, form or multipart) merged; the body wins. A multipart part
+/// with a `filename` is a file; other parts are plain values.
 fn parse_params(uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Result<Params, ApiError> {
-    let mut map = Map::new();
+    let mut p = Params::default();
     if let Some(q) = uri.query() {
-        parse_urlencoded(q, &mut map);
+        parse_urlencoded(q, &mut p.values);
     }
     let ctype = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+        .unwrap_or("");
+    let lower = ctype.to_ascii_lowercase();
+    if lower.starts_with("multipart/form-data") {
+        let parts = crate::upload::parse_multipart(ctype, body)
+            .map_err(|e| ApiError::bad(format!("can't parse multipart/form-data: {e}")))?;
+        for part in parts {
+            if part.file_name.is_some() {
+                p.files.insert(
+                    part.name,
+                    Upload {
+                        file_name: part.file_name,
+                        content_type: part.content_type,
+                        bytes: part.data,
+                    },
+                );
+            } else {
+                let value = String::from_utf8_lossy(&part.data).into_owned();
+                p.values.insert(part.name, Value::String(value));
+            }
+        }
+        return Ok(p);
+    }
     let text = std::str::from_utf8(body).map_err(|_| ApiError::bad("request body is not UTF-8"))?;
     if text.trim().is_empty() {
-        return Ok(Params(map));
+        return Ok(p);
     }
-    if ctype.starts_with("application/x-www-form-urlencoded") {
-        parse_urlencoded(text, &mut map);
-    } else if ctype.starts_with("multipart/") {
-        return Err(ApiError::bad(
-            "multipart/form-data is not supported by the fake Bot API",
-        ));
+    if lower.starts_with("application/x-www-form-urlencoded") {
+        parse_urlencoded(text, &mut p.values);
     } else {
         // JSON (frankenstein always sends application/json).
         match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(o)) => map.extend(o),
+            Ok(Value::Object(o)) => p.values.extend(o),
             _ => return Err(ApiError::bad("can't parse JSON object")),
         }
     }
-    Ok(Params(map))
+    Ok(p)
 }
 
 /// How the HTTP answer is shaped once the work is done (or refused).
@@ -469,15 +494,20 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if !bot.starts_with("bot") {
+        // Not an API path (e.g. an unknown `/_fake/…` route): not a call.
+        return envelope(Err(ApiError::new(404, "Not Found")));
+    }
+    let parsed = parse_params(&uri, &headers, &body);
     if bot.strip_prefix("bot") != Some(sh.token.as_str()) {
-        return envelope(Err(ApiError::new(401, "Unauthorized")));
+        return refuse(&sh, &method, parsed, ApiError::new(401, "Unauthorized"));
     }
     let Some(method) = methods::canonical(&method) else {
-        return envelope(Err(ApiError::new(404, "Not Found")));
+        return refuse(&sh, &method, parsed, ApiError::new(404, "Not Found"));
     };
-    let params = match parse_params(&uri, &headers, &body) {
+    let params = match parsed {
         Ok(p) => p,
-        Err(e) => return envelope(Err(e)),
+        Err(e) => return refuse(&sh, method, Ok(Params::default()), e),
     };
     let delay = sh.read(|s| s.knobs.delay);
     if !delay.is_zero() {
@@ -488,6 +518,64 @@ async fn api(
     }
     let a = sh.write(|s| perform(s, method, &params));
     answer(a, &conn)
+}
+
+/// Answers a call refused before any work (wrong token, unknown method, unreadable body), and
+/// logs it like any other call.
+fn refuse(sh: &Shared, method: &str, params: Result<Params, ApiError>, err: ApiError) -> Response {
+    let params = params.unwrap_or_default();
+    let result = Err(err);
+    sh.write(|s| {
+        let at = s.elapsed();
+        record(s, method, &params, at, &result, None);
+    });
+    envelope(result)
+}
+
+/// Paths that match no route. One shaped like an API call (`/bot<token>/<method>/…`) is logged
+/// as a call of that method; anything else is just 404.
+async fn not_found(AxState(sh): AxState<Arc<Shared>>, uri: Uri) -> Response {
+    let mut segments = uri.path().trim_start_matches('/').splitn(2, '/');
+    let first = segments.next().unwrap_or_default();
+    let rest = segments.next().unwrap_or_default();
+    let err = ApiError::new(404, "Not Found");
+    if first.starts_with("bot") {
+        return refuse(&sh, rest, Ok(Params::default()), err);
+    }
+    envelope(Err(err))
+}
+
+/// `GET /file/bot<token>/<file_path>`: an uploaded file's bytes, as Telegram serves downloads.
+/// Files of injected messages have no bytes (404).
+async fn download(
+    AxState(sh): AxState<Arc<Shared>>,
+    Path((bot, path)): Path<(String, String)>,
+) -> Response {
+    if bot.strip_prefix("bot") != Some(sh.token.as_str()) {
+        return envelope(Err(ApiError::new(401, "Unauthorized")));
+    }
+    let file = sh.read(|s| {
+        s.files
+            .values()
+            .find(|f| f.file_path == path)
+            .and_then(|f| Some((f.bytes.clone()?, f.mime_type.clone())))
+    });
+    match file {
+        Some((bytes, mime)) => file_response(&bytes, mime.as_deref()),
+        None => envelope(Err(ApiError::new(404, "Not Found"))),
+    }
+}
+
+fn file_response(bytes: &[u8], mime: Option<&str>) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            mime.unwrap_or("application/octet-stream").to_owned(),
+        )],
+        bytes.to_vec(),
+    )
+        .into_response()
 }
 
 const WEBHOOK_CONFLICT: &str = "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first";
@@ -756,7 +844,7 @@ async fn ctl_limits(
     AxState(sh): AxState<Arc<Shared>>,
     axum::Json(b): axum::Json<LimitsBody>,
 ) -> Response {
-    let limits = super::limits::Limits {
+    let limits = crate::limits::EnforcedLimits {
         global_per_sec: b.global_per_sec,
         private_per_sec: b.private_per_sec,
         group_per_min: b.group_per_min,
@@ -800,6 +888,32 @@ async fn ctl_topics(AxState(sh): AxState<Arc<Shared>>) -> Response {
 
 async fn ctl_calls(AxState(sh): AxState<Arc<Shared>>) -> Response {
     ctl(Ok::<_, String>(sh.read(|s| s.calls().to_vec())))
+}
+
+/// Every known file's metadata (uploads and the files of injected messages).
+async fn ctl_files(AxState(sh): AxState<Arc<Shared>>) -> Response {
+    ctl(Ok::<_, String>(sh.read(|s| {
+        s.files().into_iter().cloned().collect::<Vec<_>>()
+    })))
+}
+
+/// An uploaded file's bytes by `file_id` (any size of an uploaded photo serves the upload).
+async fn ctl_file(AxState(sh): AxState<Arc<Shared>>, Path(file_id): Path<String>) -> Response {
+    let file = sh.read(|s| {
+        s.file(&file_id)
+            .map(|f| (f.bytes.clone(), f.mime_type.clone()))
+    });
+    match file {
+        Some((Some(bytes), mime)) => file_response(&bytes, mime.as_deref()),
+        Some((None, _)) => ctl(Err::<(), _>(format!(
+            "file {file_id} belongs to an injected message: it has no bytes"
+        ))),
+        None => (
+            StatusCode::NOT_FOUND,
+            axum::Json(json!({"error": format!("no file {file_id}")})),
+        )
+            .into_response(),
+    }
 }
 
 async fn ctl_stats(AxState(sh): AxState<Arc<Shared>>) -> Response {

@@ -1,6 +1,5 @@
 //! Use-case tests: the `/enote_link` flow.
 
-use super::Inbound;
 use super::testkit::*;
 use crate::change::Change;
 use crate::client::ClientLink;
@@ -9,6 +8,7 @@ use crate::ids::PendingLinkId;
 use crate::message::{ButtonPress, Place};
 use crate::outbound::{Buttons, Outbound};
 use crate::ports::{DirectoryError, LinkEventKind, MockPracticeDirectory};
+use crate::services::Inbound;
 use crate::texts;
 use chrono::Duration;
 

@@ -1,12 +1,12 @@
 //! Use-case tests: the staff's side and the commands.
 
-use super::Inbound;
 use super::testkit::*;
 use crate::change::{Change, TicketRef};
 use crate::client::ClientLink;
 use crate::message::{Content, Direction, EditedMessage, MediaKind, MessageRecord, Place};
 use crate::outbound::Outbound;
 use crate::ports::{DirectoryError, MockPracticeDirectory};
+use crate::services::Inbound;
 use crate::texts;
 use crate::ticket::Assignee;
 

@@ -3,11 +3,15 @@
 //! exact error descriptions the bot's error mapping relies on. getUpdates is not here: it waits,
 //! so the server runs it (see `server.rs`).
 
-use super::html;
-use super::state::{
-    AnsweredCallback, RegisteredCommands, Service, State, StoredMessage, Topic, Webhook, unix_now,
+use crate::html;
+use crate::state::{
+    AnsweredCallback, AttachmentKind, Media, RegisteredCommands, Service, State, StoredFile,
+    StoredMessage, Topic, Webhook, unix_now,
 };
+use crate::upload;
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Text limit (UTF-16 units, after entity parsing).
 pub const MAX_TEXT: usize = 4096;
@@ -18,13 +22,24 @@ pub const TOPIC_COLORS: [u32; 6] = [
     7_322_096, 16_766_590, 13_338_331, 9_367_192, 16_749_490, 16_478_047,
 ];
 
+/// The largest upload Telegram takes (50 MB); a bigger file is answered 413.
+pub const MAX_UPLOAD: usize = 50 * 1024 * 1024;
+/// The largest file getFile hands out (20 MB).
+pub const MAX_DOWNLOAD: u64 = 20 * 1024 * 1024;
+
 /// Every method the fake knows, by canonical name (Telegram matches names case-insensitively).
-pub const METHODS: [&str; 27] = [
+/// Any other method is answered 404 "Not Found", as Telegram does (and logged like the rest).
+pub const METHODS: [&str; 32] = [
     "getMe",
     "getUpdates",
     "sendMessage",
+    "sendPhoto",
+    "sendDocument",
     "copyMessage",
     "copyMessages",
+    "forwardMessage",
+    "forwardMessages",
+    "getFile",
     "editMessageText",
     "editMessageCaption",
     "editMessageReplyMarkup",
@@ -105,14 +120,29 @@ impl ApiError {
 
 type R<T> = Result<T, ApiError>;
 
-/// Parameters of one call, whatever way they came. Form and query values are strings; JSON-ish
-/// ones (reply_markup, reply_parameters, arrays) are parsed when read.
+/// A file part of a `multipart/form-data` call.
+#[derive(Debug, Clone)]
+pub(crate) struct Upload {
+    /// The part's `filename`.
+    pub file_name: Option<String>,
+    /// The part's `Content-Type`.
+    pub content_type: Option<String>,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// Parameters of one call, whatever way they came. Form, multipart and query values are
+/// strings; JSON-ish ones (reply_markup, reply_parameters, arrays) are parsed when read. File
+/// parts of a multipart body are kept apart, by field name.
 #[derive(Debug, Clone, Default)]
-pub struct Params(pub Map<String, Value>);
+pub struct Params {
+    pub(crate) values: Map<String, Value>,
+    pub(crate) files: HashMap<String, Upload>,
+}
 
 impl Params {
     fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name).filter(|v| !v.is_null())
+        self.values.get(name).filter(|v| !v.is_null())
     }
 
     pub(crate) fn int(&self, name: &str) -> R<Option<i64>> {
@@ -191,7 +221,7 @@ impl Params {
 pub fn target(method: &str, p: &Params) -> (Option<i64>, Option<i32>, u32) {
     let chat = p.int("chat_id").ok().flatten();
     let thread = p.int32("message_thread_id").ok().flatten();
-    let n = if method == "copyMessages" {
+    let n = if matches!(method, "copyMessages" | "forwardMessages") {
         p.json("message_ids")
             .ok()
             .flatten()
@@ -210,8 +240,13 @@ pub fn dispatch(s: &mut State, method: &str, p: &Params) -> (R<Value>, Vec<i32>)
     let result = match method {
         "getMe" => Ok(get_me(s)),
         "sendMessage" => send_message(s, p, &mut created),
+        "sendPhoto" => send_file(s, p, AttachmentKind::Photo, &mut created),
+        "sendDocument" => send_file(s, p, AttachmentKind::Document, &mut created),
         "copyMessage" => copy_message(s, p, &mut created),
         "copyMessages" => copy_messages(s, p, &mut created),
+        "forwardMessage" => forward_message(s, p, &mut created),
+        "forwardMessages" => forward_messages(s, p, &mut created),
+        "getFile" => get_file(s, p),
         "editMessageText" => edit_text(s, p),
         "editMessageCaption" => edit_caption(s, p),
         "editMessageReplyMarkup" => edit_markup(s, p),
@@ -452,9 +487,8 @@ fn copy_message(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
     Ok(json!({ "message_id": id }))
 }
 
-fn copy_messages(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
-    let (chat, thread, _) = destination(s, p)?;
-    let from_chat = p.chat("from_chat_id")?;
+/// `message_ids` of copyMessages and forwardMessages: 1–100, strictly increasing.
+fn message_ids(p: &Params) -> R<Vec<i32>> {
     let ids: Vec<i32> = p
         .json("message_ids")?
         .and_then(|v| v.as_array().cloned())
@@ -470,6 +504,13 @@ fn copy_messages(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> 
             "message identifiers must be in a strictly increasing order",
         ));
     }
+    Ok(ids)
+}
+
+fn copy_messages(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
+    let (chat, thread, _) = destination(s, p)?;
+    let from_chat = p.chat("from_chat_id")?;
+    let ids = message_ids(p)?;
     // Missing ones are skipped, as in Telegram; none at all is an error.
     let sources: Vec<StoredMessage> = ids
         .iter()
@@ -503,6 +544,281 @@ fn copy_messages(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> 
         s.store(m);
     }
     Ok(Value::Array(out))
+}
+
+// ---- forwards ----
+
+/// The message to forward: as copyMessage's, with forwardMessage's error texts.
+fn forward_source(s: &State, from_chat: i64, id: i32) -> R<StoredMessage> {
+    if !s.knows_chat(from_chat) {
+        return Err(ApiError::bad("chat not found"));
+    }
+    let m = s
+        .message(from_chat, id)
+        .filter(|m| !m.deleted)
+        .ok_or_else(|| ApiError::bad("message to forward not found"))?;
+    if m.service.is_some() {
+        return Err(ApiError::bad("message can't be forwarded"));
+    }
+    Ok(m.clone())
+}
+
+/// A forward: the content unchanged, sent by the bot, with `forward_origin` naming the original
+/// sender and date (a forward of a forward keeps the first origin, as in Telegram).
+fn forward_into(
+    s: &mut State,
+    src: &StoredMessage,
+    chat: i64,
+    thread: Option<i32>,
+) -> StoredMessage {
+    let mut m = copy_into(s, src, chat, thread);
+    m.copied_from = None;
+    m.forwarded_from = Some((src.chat_id, src.message_id));
+    m.forward_origin = Some(src.forward_origin.clone().unwrap_or_else(
+        || json!({"type": "user", "sender_user": src.from.to_json(), "date": src.date}),
+    ));
+    m
+}
+
+fn forward_message(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
+    let (chat, thread, _) = destination(s, p)?;
+    let from_chat = p.chat("from_chat_id")?;
+    let src = forward_source(s, from_chat, p.required_int32("message_id")?)?;
+    let m = forward_into(s, &src, chat, thread);
+    let json = s.message_json(&m, true);
+    created.push(m.message_id);
+    s.store(m);
+    Ok(json)
+}
+
+fn forward_messages(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
+    let (chat, thread, _) = destination(s, p)?;
+    let from_chat = p.chat("from_chat_id")?;
+    let ids = message_ids(p)?;
+    // Missing ones are skipped, as in Telegram; none at all is an error.
+    let sources: Vec<StoredMessage> = ids
+        .iter()
+        .filter_map(|id| forward_source(s, from_chat, *id).ok())
+        .collect();
+    if sources.is_empty() {
+        return Err(ApiError::bad("message to forward not found"));
+    }
+    let mut groups: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for src in &sources {
+        let mut m = forward_into(s, src, chat, thread);
+        if let Some(g) = &src.media_group_id {
+            let new = groups
+                .entry(g.clone())
+                .or_insert_with(|| s.new_media_group())
+                .clone();
+            m.media_group_id = Some(new);
+        }
+        out.push(json!({ "message_id": m.message_id }));
+        created.push(m.message_id);
+        s.store(m);
+    }
+    Ok(Value::Array(out))
+}
+
+// ---- files: sendPhoto, sendDocument, getFile ----
+
+/// A file parameter: a part of a multipart body (under the field's own name, or named by
+/// `attach://<part>`), or the `file_id` of a file the fake knows.
+enum FileInput {
+    Upload(Upload),
+    Known(StoredFile),
+}
+
+const WRONG_FILE: &str = "wrong file identifier/HTTP URL specified";
+
+fn file_input(s: &State, p: &Params, field: &str) -> R<Option<FileInput>> {
+    if let Some(u) = p.files.get(field) {
+        return Ok(Some(FileInput::Upload(u.clone())));
+    }
+    let Some(v) = p.str(field).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    if let Some(part) = v.strip_prefix("attach://") {
+        return p
+            .files
+            .get(part)
+            .cloned()
+            .map(|u| Some(FileInput::Upload(u)))
+            .ok_or_else(|| ApiError::bad(WRONG_FILE));
+    }
+    if v.starts_with("http://") || v.starts_with("https://") {
+        // Telegram would download it; the fake reaches no URL.
+        return Err(ApiError::bad("failed to get HTTP URL content"));
+    }
+    s.files
+        .get(v.trim())
+        .cloned()
+        .map(|f| Some(FileInput::Known(f)))
+        .ok_or_else(|| ApiError::bad(WRONG_FILE))
+}
+
+/// Registers an uploaded file under a new `file_id`; returns `(file_id, file_unique_id)`.
+fn register_upload(
+    s: &mut State,
+    kind: AttachmentKind,
+    file_name: Option<String>,
+    mime: &str,
+    bytes: &Arc<[u8]>,
+    size: u64,
+) -> (String, String) {
+    let prefix = if kind == AttachmentKind::Photo {
+        "AgAC"
+    } else {
+        "BQAC"
+    };
+    let (file_id, unique) = s.next_file_id(prefix);
+    let n = s.files.len() + 1;
+    let ext = upload::extension(file_name.as_deref(), mime);
+    s.files.insert(
+        file_id.clone(),
+        StoredFile {
+            file_id: file_id.clone(),
+            file_unique_id: unique.clone(),
+            kind,
+            file_name,
+            mime_type: Some(mime.to_owned()),
+            file_size: Some(size),
+            file_path: format!("{}s/file_{n}.{ext}", kind.field()),
+            bytes: Some(bytes.clone()),
+            media: Value::Null,
+        },
+    );
+    (file_id, unique)
+}
+
+/// The `photo` array for an upload: Telegram's sizes, each its own `file_id`.
+fn uploaded_photo(s: &mut State, u: &Upload) -> R<Value> {
+    let (w, h) =
+        upload::image_size(&u.bytes).ok_or_else(|| ApiError::bad("IMAGE_PROCESS_FAILED"))?;
+    if w == 0 || h == 0 || w + h > 10_000 || w.max(h) > 20 * w.min(h) {
+        return Err(ApiError::bad("PHOTO_INVALID_DIMENSIONS"));
+    }
+    let mime = upload::mime_type(
+        u.content_type.as_deref(),
+        u.file_name.as_deref().unwrap_or(""),
+    );
+    let bytes: Arc<[u8]> = Arc::from(u.bytes.as_slice());
+    let full = u64::try_from(u.bytes.len()).unwrap_or(u64::MAX);
+    let area = u64::from(w) * u64::from(h);
+    let mut sizes = Vec::new();
+    for (sw, sh) in upload::photo_sizes(w, h) {
+        let size = (full * u64::from(sw) * u64::from(sh) / area.max(1)).max(1);
+        let (file_id, unique) = register_upload(
+            s,
+            AttachmentKind::Photo,
+            u.file_name.clone(),
+            &mime,
+            &bytes,
+            size,
+        );
+        sizes.push(
+            json!({"file_id": file_id, "file_unique_id": unique, "file_size": size,
+            "width": sw, "height": sh}),
+        );
+    }
+    let sizes = Value::Array(sizes);
+    for f in sizes.as_array().into_iter().flatten() {
+        if let Some(stored) = f["file_id"].as_str().and_then(|id| s.files.get_mut(id)) {
+            stored.media = sizes.clone();
+        }
+    }
+    Ok(sizes)
+}
+
+fn uploaded_document(s: &mut State, u: &Upload) -> Value {
+    let name = u
+        .file_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "document".to_owned());
+    let mime = upload::mime_type(u.content_type.as_deref(), &name);
+    let bytes: Arc<[u8]> = Arc::from(u.bytes.as_slice());
+    let size = u64::try_from(u.bytes.len()).unwrap_or(u64::MAX);
+    let (file_id, unique) = register_upload(
+        s,
+        AttachmentKind::Document,
+        Some(name.clone()),
+        &mime,
+        &bytes,
+        size,
+    );
+    let json = json!({"file_id": file_id, "file_unique_id": unique, "file_name": name,
+        "mime_type": mime, "file_size": size});
+    if let Some(stored) = s.files.get_mut(&file_id) {
+        stored.media = json.clone();
+    }
+    json
+}
+
+/// sendPhoto (`kind` Photo) and sendDocument (`kind` Document): a multipart upload or a known
+/// `file_id`; answers the Message with `photo` (the sizes) or `document`.
+fn send_file(s: &mut State, p: &Params, kind: AttachmentKind, created: &mut Vec<i32>) -> R<Value> {
+    let (chat, thread, reply) = destination(s, p)?;
+    let field = kind.field();
+    let input = file_input(s, p, field)?
+        .ok_or_else(|| ApiError::bad(format!("there is no {field} in the request")))?;
+    let caption = checked_caption(p)?;
+    let reply_markup = p.json("reply_markup")?;
+    let json = match input {
+        FileInput::Upload(u) => {
+            if u.bytes.len() > MAX_UPLOAD {
+                return Err(ApiError::new(413, "Request Entity Too Large"));
+            }
+            if u.bytes.is_empty() {
+                return Err(ApiError::bad("file must be non-empty"));
+            }
+            match kind {
+                AttachmentKind::Photo => uploaded_photo(s, &u)?,
+                _ => uploaded_document(s, &u),
+            }
+        }
+        FileInput::Known(f) => {
+            let fits = f.kind == kind
+                || (kind == AttachmentKind::Document && f.kind == AttachmentKind::Animation);
+            if !fits || f.media.is_null() {
+                return Err(ApiError::bad("type of file mismatch"));
+            }
+            f.media
+        }
+    };
+    let id = s.alloc_id(chat);
+    let mut m = new_message(s, chat, id, thread);
+    if let Some((c, e)) = caption.filter(|(c, _)| !c.is_empty()) {
+        m.caption = Some(c);
+        m.caption_entities = e;
+    }
+    m.source = p.str("caption");
+    m.parse_mode = p.str("parse_mode");
+    m.media = Some(Media { kind, json });
+    m.reply_to = reply;
+    m.reply_markup = reply_markup;
+    let out = s.message_json(&m, true);
+    s.store(m);
+    created.push(id);
+    Ok(out)
+}
+
+fn get_file(s: &State, p: &Params) -> R<Value> {
+    let id = p.str("file_id").unwrap_or_default();
+    let f = s
+        .files
+        .get(id.trim())
+        .ok_or_else(|| ApiError::bad("invalid file_id"))?;
+    if f.file_size.is_some_and(|n| n > MAX_DOWNLOAD) {
+        return Err(ApiError::bad("file is too big"));
+    }
+    let mut out = json!({"file_id": f.file_id, "file_unique_id": f.file_unique_id,
+        "file_path": f.file_path});
+    if let Some(n) = f.file_size {
+        out["file_size"] = json!(n);
+    }
+    Ok(out)
 }
 
 fn editable(s: &State, p: &Params) -> R<(i64, i32)> {

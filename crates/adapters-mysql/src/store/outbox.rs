@@ -1,20 +1,20 @@
-//! The update inbox (what Telegram gave us, stored before it is confirmed) and the outbox
-//! (what we must send, in order per chat).
+//! The outbox (`outbox`): what the bot must send, in order per queue, until it is delivered or
+//! given up.
 
 use super::SqlStore;
 use super::commit::{DONE, GIVEN_UP, PENDING};
 use crate::convert::{self, to_db, to_db_ceil};
-use crate::entities::{outbox, update_inbox, update_offset};
+use crate::entities::outbox;
 use crate::error::store_err;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use domain::ids::{OutboxId, UpdateId};
+use domain::ids::OutboxId;
 use domain::outbound::{Outbound, Queue};
-use domain::ports::{Inbox, InboxEntry, Outbox, OutboxEntry, StoreError};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict, Query};
+use domain::ports::{Outbox, OutboxEntry, StoreError};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// `last_error` is for people reading the table; a whole HTML error page is not.
@@ -25,122 +25,6 @@ fn short(error: String) -> String {
         error
     } else {
         error.chars().take(MAX_ERROR_CHARS).collect()
-    }
-}
-
-#[async_trait]
-impl Inbox for SqlStore {
-    async fn store_batch(
-        &self,
-        updates: Vec<InboxEntry>,
-        next_offset: i64,
-    ) -> Result<usize, StoreError> {
-        let txn = self
-            .conn()
-            .begin_with_options(self.tx_options())
-            .await
-            .map_err(store_err)?;
-        let now = Utc::now();
-        // Two statements for the whole batch, not two per update: which ids are stored
-        // already, then the rest in one insert.
-        let known: std::collections::HashSet<i64> = if updates.is_empty() {
-            Default::default()
-        } else {
-            update_inbox::Entity::find()
-                .select_only()
-                .column(update_inbox::Column::UpdateId)
-                .filter(update_inbox::Column::UpdateId.is_in(updates.iter().map(|u| u.update.0)))
-                .into_tuple::<i64>()
-                .all(&txn)
-                .await
-                .map_err(store_err)?
-                .into_iter()
-                .collect()
-        };
-        let mut seen = std::collections::HashSet::new();
-        let rows: Vec<update_inbox::ActiveModel> = updates
-            .into_iter()
-            .filter(|u| !known.contains(&u.update.0) && seen.insert(u.update.0))
-            .map(|u| update_inbox::ActiveModel {
-                update_id: Set(u.update.0),
-                chat_id: Set(u.chat),
-                payload: Set(u.payload),
-                handled: Set(false),
-                handled_at: Set(None),
-                received_at: Set(to_db(now)),
-                ..Default::default()
-            })
-            .collect();
-        let stored = rows.len();
-        if !rows.is_empty() {
-            update_inbox::Entity::insert_many(rows)
-                // Stored meanwhile by a concurrent batch (a second poller): it is there, which
-                // is all that matters. A no-op update stands in for `DO NOTHING`, whose MySQL
-                // rendering by sea-query MariaDB rejects.
-                .on_conflict(
-                    OnConflict::column(update_inbox::Column::UpdateId)
-                        .update_column(update_inbox::Column::UpdateId)
-                        .to_owned(),
-                )
-                .exec_without_returning(&txn)
-                .await
-                .map_err(store_err)?;
-        }
-        let offset = update_offset::ActiveModel {
-            id: Set(1),
-            next_offset: Set(next_offset),
-            updated_at: Set(Some(to_db(now))),
-        };
-        update_offset::Entity::insert(offset)
-            .on_conflict(
-                OnConflict::column(update_offset::Column::Id)
-                    .update_columns([
-                        update_offset::Column::NextOffset,
-                        update_offset::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await
-            .map_err(store_err)?;
-        txn.commit().await.map_err(store_err)?;
-        Ok(stored)
-    }
-
-    async fn offset(&self) -> Result<Option<i64>, StoreError> {
-        Ok(update_offset::Entity::find_by_id(1)
-            .one(self.conn())
-            .await
-            .map_err(store_err)?
-            .map(|r| r.next_offset))
-    }
-
-    async fn unhandled(&self, limit: u64) -> Result<Vec<InboxEntry>, StoreError> {
-        Ok(update_inbox::Entity::find()
-            .filter(update_inbox::Column::Handled.eq(false))
-            // Arrival order, not update_id order: ids may restart after a quiet week.
-            .order_by_asc(update_inbox::Column::Id)
-            .limit(limit)
-            .all(self.conn())
-            .await
-            .map_err(store_err)?
-            .into_iter()
-            .map(|r| InboxEntry {
-                update: UpdateId(r.update_id),
-                chat: r.chat_id,
-                payload: r.payload,
-            })
-            .collect())
-    }
-
-    async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let pruned = update_inbox::Entity::delete_many()
-            .filter(update_inbox::Column::Handled.eq(true))
-            .filter(update_inbox::Column::HandledAt.lt(to_db(before)))
-            .exec(self.conn())
-            .await
-            .map_err(store_err)?;
-        Ok(pruned.rows_affected)
     }
 }
 

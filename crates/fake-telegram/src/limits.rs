@@ -11,9 +11,10 @@ use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// Telegram-like limits; `None` switches a limit off.
+/// The rate limits the fake enforces on the bot, as Telegram does (429 with `retry_after`);
+/// `None` switches a limit off. Not to be confused with the bot's own limiter settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Limits {
+pub struct EnforcedLimits {
     /// Sends per second over all chats.
     pub global_per_sec: Option<u32>,
     /// Sends per second into one private chat.
@@ -22,7 +23,7 @@ pub struct Limits {
     pub group_per_min: Option<u32>,
 }
 
-impl Limits {
+impl EnforcedLimits {
     /// No limits (the default).
     pub fn off() -> Self {
         Self::default()
@@ -144,10 +145,14 @@ impl Default for Faults {
 }
 
 /// The methods that send or change messages: they are rate limited and, by default, faulted.
-pub const SEND_METHODS: [&str; 8] = [
+pub const SEND_METHODS: [&str; 12] = [
     "sendMessage",
+    "sendPhoto",
+    "sendDocument",
     "copyMessage",
     "copyMessages",
+    "forwardMessage",
+    "forwardMessages",
     "editMessageText",
     "editMessageCaption",
     "editMessageReplyMarkup",
@@ -246,7 +251,7 @@ impl RateState {
     /// Checks (and on success takes) `n` slots for a send into `chat`.
     pub fn check(
         &mut self,
-        limits: &Limits,
+        limits: &EnforcedLimits,
         chat: Option<i64>,
         private: bool,
         n: u32,
@@ -317,9 +322,9 @@ mod tests {
 
     #[test]
     fn group_budget_is_shared_and_retry_after_is_announced() {
-        let limits = Limits {
+        let limits = EnforcedLimits {
             group_per_min: Some(3),
-            ..Limits::off()
+            ..EnforcedLimits::off()
         };
         let mut rs = RateState::default();
         let t0 = Instant::now();

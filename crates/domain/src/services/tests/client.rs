@@ -1,11 +1,11 @@
 //! Use-case tests: the client's side.
 
-use super::Inbound;
 use super::testkit::*;
 use crate::change::{Change, TicketRef};
 use crate::ids::UpdateId;
 use crate::message::{Content, Direction, EditedMessage, MediaKind, MessageRecord, Place};
 use crate::outbound::{Buttons, Outbound};
+use crate::services::Inbound;
 use crate::texts;
 use chrono::Duration;
 
@@ -277,7 +277,7 @@ fn a_store_failure_leaves_the_update_unhandled() {
         UpdateId(9),
         Inbound::Message(private_text(500, 1, "привіт")),
     ));
-    assert!(matches!(result, Err(super::DeskError::Store(_))));
+    assert!(matches!(result, Err(crate::services::DeskError::Store(_))));
     assert!(commits.lock().unwrap().is_empty());
 }
 

@@ -3,7 +3,7 @@
 //! nobody knows yet. Each action stores its message (with a per-chat id) and queues the update
 //! Telegram would send, in the Bot API's JSON shape.
 
-use super::state::{Media, MediaKind, Service, State, StoredMessage, TgUser, unix_now};
+use crate::state::{AttachmentKind, Media, Service, State, StoredMessage, TgUser, unix_now};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -92,7 +92,7 @@ impl State {
                 None,
                 caption.clone(),
                 media(
-                    MediaKind::Photo,
+                    AttachmentKind::Photo,
                     json!([
                         {"file_id": format!("{file_id}-s"), "file_unique_id": format!("{unique}s"), "width": 90, "height": 68, "file_size": 1200},
                         {"file_id": file_id, "file_unique_id": unique, "width": 1280, "height": 960, "file_size": 98000}
@@ -103,7 +103,7 @@ impl State {
                 None,
                 caption.clone(),
                 media(
-                    MediaKind::Video,
+                    AttachmentKind::Video,
                     json!({"file_id": file_id, "file_unique_id": unique, "width": 640, "height": 480, "duration": 5, "mime_type": "video/mp4"}),
                 ),
             ),
@@ -111,7 +111,7 @@ impl State {
                 None,
                 caption.clone(),
                 media(
-                    MediaKind::Document,
+                    AttachmentKind::Document,
                     json!({"file_id": file_id, "file_unique_id": unique, "file_name": file_name, "mime_type": "application/pdf", "file_size": 34567}),
                 ),
             ),
@@ -119,7 +119,7 @@ impl State {
                 None,
                 None,
                 media(
-                    MediaKind::Voice,
+                    AttachmentKind::Voice,
                     json!({"file_id": file_id, "file_unique_id": unique, "duration": 3, "mime_type": "audio/ogg", "file_size": 4567}),
                 ),
             ),
@@ -127,7 +127,7 @@ impl State {
                 None,
                 None,
                 media(
-                    MediaKind::Sticker,
+                    AttachmentKind::Sticker,
                     json!({"file_id": file_id, "file_unique_id": unique, "type": "regular", "width": 512, "height": 512,
                         "is_animated": false, "is_video": false, "emoji": emoji}),
                 ),
@@ -141,7 +141,7 @@ impl State {
                 if let Some(u) = user_id {
                     c["user_id"] = json!(u);
                 }
-                (None, None, media(MediaKind::Contact, c))
+                (None, None, media(AttachmentKind::Contact, c))
             }
             NewContent::Location {
                 latitude,
@@ -150,7 +150,7 @@ impl State {
                 None,
                 None,
                 media(
-                    MediaKind::Location,
+                    AttachmentKind::Location,
                     json!({"latitude": latitude, "longitude": longitude}),
                 ),
             ),
@@ -322,7 +322,7 @@ impl State {
             .as_object()
             .and_then(|o| o.keys().find(|k| *k != "update_id").cloned())
             .unwrap_or_default();
-        self.updates.push_back(super::state::PendingUpdate {
+        self.updates.push_back(crate::state::PendingUpdate {
             id,
             kind,
             json,

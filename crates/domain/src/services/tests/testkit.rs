@@ -1,7 +1,6 @@
 //! Test scaffolding for the use cases: mockall mocks of every port, backed by small in-memory
 //! tables so each test states only the data it is about and asserts on what was committed.
 
-use super::{DeskPorts, DeskSettings, SupportDesk};
 use crate::change::Change;
 use crate::client::Client;
 use crate::contract::ContractNumber;
@@ -11,6 +10,7 @@ use crate::message::{Content, IncomingMessage, MessageRecord, Place, Sender};
 use crate::owner::{OwnerKey, OwnerProfile, Pet};
 use crate::phone::Phone;
 use crate::ports::*;
+use crate::services::{DeskPorts, DeskSettings, SupportDesk};
 use crate::ticket::{Ticket, TicketStatus};
 use chrono::{DateTime, TimeZone, Utc};
 use std::sync::{Arc, Mutex};
@@ -112,7 +112,7 @@ pub fn staff_text(staff: i64, thread: Option<i64>, message: i64, text: &str) -> 
     }
 }
 
-/// The fixture owners of `shared/fixtures/enote`.
+/// The fixture owners (the same two the fake Enote serves).
 pub fn fixture_directory() -> MockPracticeDirectory {
     let mut d = MockPracticeDirectory::new();
     d.expect_owner_by_contract()
@@ -309,7 +309,11 @@ impl Kit {
 }
 
 /// Runs one update through a desk and returns the single commit it made.
-pub fn run(desk: &SupportDesk, commits: &Commits, inbound: super::Inbound) -> Vec<Change> {
+pub fn run(
+    desk: &SupportDesk,
+    commits: &Commits,
+    inbound: crate::services::Inbound,
+) -> Vec<Change> {
     futures::executor::block_on(desk.handle(UpdateId(1), inbound)).expect("handled");
     let mut all = commits.lock().unwrap();
     assert_eq!(all.len(), 1, "one update → one commit");

@@ -1,0 +1,446 @@
+//! The handler: stored updates are handled in lanes, one lane per conversation — a client's
+//! private chat, one topic of the support group, the group's General — so that whatever one
+//! conversation waits for holds up only that conversation.
+//!
+//! ```text
+//! inbox ──read on (no batch barrier)──▶ dispatcher ──by conversation──▶ lane (a worker each)
+//!                                                                        │ in arrival order
+//!                                                                        ▼
+//!                                             SupportDesk::handle_in_lane ─▶ one commit
+//!                                                                        │ needs Enote?
+//!                                                                        ▼
+//!                        off the lane: SupportDesk::handle_with_directory, Enote bounded by
+//!                        a deadline (2 × ENOTE_TIMEOUT) ─▶ one commit; the lane goes on
+//! ```
+//!
+//! - Order holds within a conversation (its lane handles one update at a time), not across
+//!   conversations: they are independent.
+//! - An update that needs Enote (`/patient`, `/auto_label`, a contract number) leaves its lane
+//!   untouched and is handled beside it, so a staff answer typed while Enote is slow reaches the
+//!   client at once. It is marked handled only with its answer: a crash meanwhile hands it to
+//!   the next start.
+//! - Failures: a transient one (the database away) is retried with backoff and holds only its
+//!   lane; a permanent one (a value the database refuses, a broken rule, a panic) is retried a
+//!   few times, then given up — kept in `failed_updates` with the error, with a notice where it
+//!   happened — and the lane moves on.
+//! - Memory is bounded: at most [`LaneSettings::max_in_flight`] updates are read ahead.
+
+use crate::runtime::{Shutdown, backoff, sleep_or_stop, stopping};
+use adapters_telegram::decode::decode;
+use async_trait::async_trait;
+use domain::contract::ContractNumber;
+use domain::ids::{GroupId, UpdateId};
+use domain::owner::{OwnerKey, OwnerProfile, Pet};
+use domain::ports::{Arrival, DirectoryError, Inbox, PracticeDirectory};
+use domain::services::{Conversation, DeskError, Handled, Inbound, SupportDesk};
+use domain::texts;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tracing::Instrument;
+
+/// How the handler runs.
+#[derive(Debug, Clone)]
+pub struct LaneSettings {
+    /// The support group (to decode updates).
+    pub group: GroupId,
+    /// The most time one update may spend waiting for Enote, all its lookups together.
+    pub directory_deadline: Duration,
+    /// Updates read ahead of their handling, all lanes together.
+    pub max_in_flight: usize,
+    /// Updates waiting for Enote at once (each holds a connection to it).
+    pub max_lookups: usize,
+    /// How often an update that fails for good is tried before it is given up.
+    pub tries_before_giving_up: u32,
+}
+
+impl LaneSettings {
+    /// The defaults for a group, with `enote_timeout` per Enote request.
+    pub fn new(group: GroupId, enote_timeout: Duration) -> Self {
+        Self {
+            group,
+            directory_deadline: enote_timeout.saturating_mul(2),
+            max_in_flight: 2_000,
+            max_lookups: 16,
+            tries_before_giving_up: 3,
+        }
+    }
+}
+
+/// Which lane an update goes to: its conversation, or a lane of its own for an update related
+/// to nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Lane {
+    Of(Conversation),
+    Alone(UpdateId),
+}
+
+impl Lane {
+    fn of(update: UpdateId, inbound: &Inbound) -> Self {
+        match inbound.conversation() {
+            Conversation::Unrelated => Lane::Alone(update),
+            c => Lane::Of(c),
+        }
+    }
+}
+
+impl fmt::Display for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Lane::Of(Conversation::Private(u)) => write!(f, "private:{u}"),
+            Lane::Of(Conversation::Topic(t)) => write!(f, "topic:{t}"),
+            Lane::Of(Conversation::General) => f.write_str("general"),
+            Lane::Of(Conversation::Unrelated) | Lane::Alone(_) => f.write_str("alone"),
+        }
+    }
+}
+
+/// One update for a lane.
+struct Job {
+    update: UpdateId,
+    inbound: Inbound,
+}
+
+/// What the lanes tell the dispatcher.
+enum Event {
+    /// The lane is done with one of its updates (handled, given up, or sent off the lane).
+    MovedOn(Lane),
+    /// The update is done with (committed or given up): it may leave the read-ahead set.
+    Finished(UpdateId),
+}
+
+/// What every lane worker shares.
+#[derive(Clone)]
+struct Shared {
+    desk: Arc<SupportDesk>,
+    directory: Arc<dyn PracticeDirectory>,
+    settings: LaneSettings,
+    lookups: Arc<Semaphore>,
+    events: mpsc::UnboundedSender<Event>,
+    stop: Shutdown,
+}
+
+/// A lane with a worker: its sender, and how many of its updates are not moved on from yet.
+struct Running {
+    jobs: mpsc::UnboundedSender<Job>,
+    waiting: usize,
+}
+
+/// Handles stored updates in lanes (see the module doc) until `stop`.
+pub async fn handle_loop(
+    desk: Arc<SupportDesk>,
+    inbox: Arc<dyn Inbox>,
+    directory: Arc<dyn PracticeDirectory>,
+    settings: LaneSettings,
+    wake: Arc<Notify>,
+    mut stop: Shutdown,
+) {
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let shared = Shared {
+        desk,
+        directory,
+        lookups: Arc::new(Semaphore::new(settings.max_lookups.max(1))),
+        settings: settings.clone(),
+        events: events_tx,
+        stop: stop.clone(),
+    };
+    let mut workers: JoinSet<()> = JoinSet::new();
+    let mut lanes: HashMap<Lane, Running> = HashMap::new();
+    let mut in_flight: HashSet<UpdateId> = HashSet::new();
+    let mut cursor: Option<Arrival> = None;
+    let mut read = true;
+    let mut failures = 0u32;
+    // Now and then the inbox is read from its start again: a row committed out of arrival
+    // order (concurrent webhook requests) lands behind the cursor.
+    let mut rescan = tokio::time::interval(Duration::from_secs(1));
+    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    const BATCH: usize = 500;
+
+    loop {
+        if stopping(&stop) {
+            break;
+        }
+        let room = settings.max_in_flight.saturating_sub(in_flight.len());
+        if read && room > 0 {
+            let limit = room.min(BATCH);
+            match inbox.unhandled_after(cursor, limit as u64).await {
+                Ok(rows) => {
+                    failures = 0;
+                    read = rows.len() == limit;
+                    for (arrival, entry) in rows {
+                        cursor = Some(arrival);
+                        if !in_flight.insert(entry.update) {
+                            continue;
+                        }
+                        let inbound = decode(&entry.payload, settings.group);
+                        let lane = Lane::of(entry.update, &inbound);
+                        let job = Job {
+                            update: entry.update,
+                            inbound,
+                        };
+                        let running = lanes.entry(lane).or_insert_with(|| {
+                            let (tx, rx) = mpsc::unbounded_channel();
+                            workers.spawn(lane_worker(lane, rx, shared.clone()));
+                            Running {
+                                jobs: tx,
+                                waiting: 0,
+                            }
+                        });
+                        running.waiting += 1;
+                        // The worker ends only when its sender is dropped, below.
+                        let _ = running.jobs.send(job);
+                    }
+                }
+                Err(e) => {
+                    failures += 1;
+                    tracing::warn!(error = %e, "cannot read the inbox; retrying");
+                    if sleep_or_stop(&mut stop, backoff(failures)).await {
+                        break;
+                    }
+                    continue;
+                }
+            }
+        }
+        if read && in_flight.len() < settings.max_in_flight {
+            // More is waiting in the inbox: read on before waiting for anything.
+            while let Ok(event) = events.try_recv() {
+                on_event(event, &mut lanes, &mut in_flight);
+            }
+            tokio::task::yield_now().await;
+            continue;
+        }
+        tokio::select! {
+            Some(event) = events.recv() => {
+                on_event(event, &mut lanes, &mut in_flight);
+                while let Ok(event) = events.try_recv() {
+                    on_event(event, &mut lanes, &mut in_flight);
+                }
+                // Room again after the read-ahead was full.
+                read |= in_flight.len() < settings.max_in_flight && room == 0;
+            }
+            _ = wake.notified() => read = true,
+            _ = rescan.tick() => {
+                cursor = None;
+                read = true;
+            }
+            _ = stop.changed() => {}
+        }
+        while workers.try_join_next().is_some() {}
+    }
+    // Each lane finishes the update it is on; the rest stays in the inbox for the next start.
+    drop(lanes);
+    while workers.join_next().await.is_some() {}
+    tracing::info!("handler stopped");
+}
+
+fn on_event(event: Event, lanes: &mut HashMap<Lane, Running>, in_flight: &mut HashSet<UpdateId>) {
+    match event {
+        Event::MovedOn(lane) => {
+            if let Some(running) = lanes.get_mut(&lane) {
+                running.waiting = running.waiting.saturating_sub(1);
+                if running.waiting == 0 {
+                    // Dropping the sender ends the idle worker; new updates start a new one.
+                    lanes.remove(&lane);
+                }
+            }
+        }
+        Event::Finished(update) => {
+            in_flight.remove(&update);
+        }
+    }
+}
+
+/// One lane: its updates one after another, in arrival order.
+async fn lane_worker(lane: Lane, mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
+    while let Some(job) = jobs.recv().await {
+        if stopping(&shared.stop) {
+            return;
+        }
+        let client = match lane {
+            Lane::Of(Conversation::Private(user)) => Some(user.get()),
+            _ => None,
+        };
+        let span = tracing::info_span!("update", update = job.update.0, lane = %lane, client);
+        in_lane(job, &shared).instrument(span).await;
+        let _ = shared.events.send(Event::MovedOn(lane));
+    }
+}
+
+/// Handles one update in its lane; an update that needs Enote is handed to a task beside it.
+async fn in_lane(job: Job, shared: &Shared) {
+    let Job { update, inbound } = job;
+    let mut attempt = Attempts::default();
+    loop {
+        let desk = shared.desk.clone();
+        let handling = inbound.clone();
+        // A task of its own, so that a bug that panics is a failure of this update only.
+        let result = tokio::spawn(async move { desk.handle_in_lane(update, &handling).await })
+            .await
+            .unwrap_or_else(|e| Err(panicked(e)));
+        match result {
+            Ok(Handled::Done) => {
+                tracing::debug!(outcome = "handled");
+                break;
+            }
+            Ok(Handled::NeedsDirectory) => {
+                tracing::debug!(outcome = "looking up in Enote");
+                let shared = shared.clone();
+                let span = tracing::Span::current();
+                tokio::spawn(off_lane(update, inbound, shared.clone()).instrument(span));
+                return;
+            }
+            Err(e) => {
+                if !attempt.failed(&e, shared).await {
+                    return;
+                }
+                if attempt.permanent >= shared.settings.tries_before_giving_up {
+                    give_up(update, &inbound, &e, shared).await;
+                    break;
+                }
+            }
+        }
+    }
+    let _ = shared.events.send(Event::Finished(update));
+}
+
+/// Handles an update that needs Enote, beside its lane, within the deadline.
+async fn off_lane(update: UpdateId, inbound: Inbound, shared: Shared) {
+    let Ok(_permit) = shared.lookups.clone().acquire_owned().await else {
+        return;
+    };
+    let mut attempt = Attempts::default();
+    loop {
+        let directory: Arc<dyn PracticeDirectory> = Arc::new(WithDeadline {
+            inner: shared.directory.clone(),
+            deadline: Instant::now() + shared.settings.directory_deadline,
+        });
+        let desk = shared.desk.clone();
+        let handling = inbound.clone();
+        let result = tokio::spawn(async move {
+            desk.handle_with_directory(update, handling, directory)
+                .await
+        })
+        .await
+        .unwrap_or_else(|e| Err(panicked(e)));
+        match result {
+            Ok(()) => {
+                tracing::debug!(outcome = "handled after an Enote lookup");
+                break;
+            }
+            Err(e) => {
+                if !attempt.failed(&e, &shared).await {
+                    // Stopping: unhandled, so the next start looks it up again.
+                    return;
+                }
+                if attempt.permanent >= shared.settings.tries_before_giving_up {
+                    give_up(update, &inbound, &e, &shared).await;
+                    break;
+                }
+            }
+        }
+    }
+    let _ = shared.events.send(Event::Finished(update));
+}
+
+/// Failed tries of one update.
+#[derive(Default)]
+struct Attempts {
+    transient: u32,
+    permanent: u32,
+}
+
+impl Attempts {
+    /// Counts a failure and waits before the next try; false when the bot is stopping.
+    async fn failed(&mut self, e: &DeskError, shared: &Shared) -> bool {
+        let wait = if e.is_transient() {
+            self.transient += 1;
+            tracing::warn!(error = %e, failures = self.transient, outcome = "will retry", "update not handled: the database is unavailable");
+            backoff(self.transient)
+        } else {
+            self.permanent += 1;
+            tracing::warn!(error = %e, failures = self.permanent, outcome = "will retry", "update failed");
+            Duration::from_millis(200 * u64::from(self.permanent))
+        };
+        let mut stop = shared.stop.clone();
+        !sleep_or_stop(&mut stop, wait).await
+    }
+}
+
+/// Records the update as failed, with a notice for the staff; retried while the database is
+/// away (the update must not be lost, and must not block its lane either).
+async fn give_up(update: UpdateId, inbound: &Inbound, e: &DeskError, shared: &Shared) {
+    let error = e.to_string();
+    tracing::error!(error = %error, outcome = "given up", "update failed for good; kept in failed_updates");
+    let mut failures = 0u32;
+    loop {
+        match shared.desk.give_up(update, inbound, &error).await {
+            Ok(()) => return,
+            Err(e) => {
+                failures += 1;
+                tracing::warn!(error = %e, "cannot record the failed update; retrying");
+                let mut stop = shared.stop.clone();
+                if sleep_or_stop(&mut stop, backoff(failures)).await {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+fn panicked(e: tokio::task::JoinError) -> DeskError {
+    let why = match e.try_into_panic() {
+        Ok(p) => p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into()),
+        Err(e) => e.to_string(),
+    };
+    DeskError::Store(domain::ports::StoreError::Other(format!(
+        "internal error (panic): {why}"
+    )))
+}
+
+/// Enote with one deadline for all the lookups of one update: past it, every call fails at
+/// once as unavailable, so the staff get an answer within the deadline whatever Enote does.
+struct WithDeadline {
+    inner: Arc<dyn PracticeDirectory>,
+    deadline: Instant,
+}
+
+impl WithDeadline {
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, DirectoryError>>,
+    ) -> Result<T, DirectoryError> {
+        tokio::time::timeout_at(self.deadline, call)
+            .await
+            .unwrap_or_else(|_| {
+                Err(DirectoryError::Unavailable(
+                    texts::DIRECTORY_TOO_SLOW.into(),
+                ))
+            })
+    }
+}
+
+#[async_trait]
+impl PracticeDirectory for WithDeadline {
+    async fn owner_by_contract(
+        &self,
+        contract: &ContractNumber,
+    ) -> Result<OwnerKey, DirectoryError> {
+        self.bounded(self.inner.owner_by_contract(contract)).await
+    }
+
+    async fn pets_of_owner(&self, owner: &OwnerKey) -> Result<Vec<Pet>, DirectoryError> {
+        self.bounded(self.inner.pets_of_owner(owner)).await
+    }
+
+    async fn owner_profile(&self, owner: &OwnerKey) -> Result<OwnerProfile, DirectoryError> {
+        self.bounded(self.inner.owner_profile(owner)).await
+    }
+}
