@@ -18,7 +18,9 @@
 //! - `m2025…_000004_backfill`: fills the new columns from legacy data and only then adds the
 //!   "one open ticket per client" unique index;
 //! - `m2025…_000005_instance_lease`: the lease that keeps a second bot instance idle;
-//! - `m2026…_000006_failed_updates`: updates given up after failing for good, with the error.
+//! - `m2026…_000006_failed_updates`: updates given up after failing for good, with the error;
+//! - `m2026…_000007_appeal_facts`: the help desk's facts about an appeal on `tickets` (waiting
+//!   since, last messages, taken via, reminders sent, away message sent).
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -30,6 +32,7 @@ mod m20250601_000003_bot_tables;
 mod m20250601_000004_backfill;
 mod m20251124_000005_instance_lease;
 mod m20261202_000006_failed_updates;
+mod m20261202_000007_appeal_facts;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -45,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20250601_000004_backfill::Migration),
             Box::new(m20251124_000005_instance_lease::Migration),
             Box::new(m20261202_000006_failed_updates::Migration),
+            Box::new(m20261202_000007_appeal_facts::Migration),
         ]
     }
 }

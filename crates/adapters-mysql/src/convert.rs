@@ -20,7 +20,7 @@ use domain::outbound::Queue;
 use domain::owner::OwnerKey;
 use domain::phone::Phone;
 use domain::ports::StoreError;
-use domain::ticket::{Assignee, Ticket, TicketStatus};
+use domain::ticket::{Assignee, TakenVia, Ticket, TicketStatus};
 
 /// A UTC instant as stored: whole seconds, because MySQL's `DATETIME` keeps whole seconds and
 /// both backends must read back what they were given.
@@ -160,6 +160,12 @@ pub(crate) fn ticket(row: tickets::Model) -> Result<Ticket, StoreError> {
         created_at,
         closed_at: row.closed_at.map(from_db),
         first_response_at: row.first_response_at.map(from_db),
+        waiting_since: row.waiting_since.map(from_db),
+        last_client_message_at: row.last_client_message_at.map(from_db),
+        last_staff_message_at: row.last_staff_message_at.map(from_db),
+        taken_via: row.taken_via.as_deref().and_then(TakenVia::from_stored),
+        reminders_sent: u8::try_from(row.reminders_sent.clamp(0, 2)).unwrap_or(0),
+        away_sent_at: row.away_sent_at.map(from_db),
     })
 }
 
@@ -313,6 +319,12 @@ mod tests {
             closed_at: None,
             first_response_at: None,
             open_client_id: None,
+            waiting_since: None,
+            last_client_message_at: None,
+            last_staff_message_at: None,
+            taken_via: None,
+            reminders_sent: 0,
+            away_sent_at: None,
         };
         assert!(matches!(ticket(row.clone()), Err(StoreError::Corrupt(_))));
         let neg = tickets::Model {

@@ -8,6 +8,7 @@ use adapters_enote::{EnoteConfig, EnoteConfigError};
 use adapters_telegram::limiter::Limits;
 use config::{Config as Layers, Environment, File, FileFormat};
 use domain::ids::GroupId;
+use domain::working_hours::{Schedule, WorkingHours, parse_time_zone};
 use percent_encoding::{NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -161,6 +162,11 @@ pub struct Settings {
     /// `LISTEN_HEADER_TIMEOUT`, `LISTEN_REQUEST_TIMEOUT`, `LISTEN_MAX_CONNECTIONS`: what the
     /// HTTP listener allows one client.
     pub listener: ListenerLimits,
+    /// `WORKING_HOURS` in `TIMEZONE`: when the clinic answers (unset: always).
+    pub schedule: Schedule,
+    /// `FIRST_RESPONSE_TARGET`: how long a client may wait for a first answer, in working time,
+    /// before the topic is reminded; `None` (`0`) turns reminders off.
+    pub first_response_target: Option<Duration>,
 }
 
 /// Every setting as text, as the layers give them.
@@ -197,6 +203,9 @@ struct Raw {
     listen_header_timeout: Option<String>,
     listen_request_timeout: Option<String>,
     listen_max_connections: Option<String>,
+    working_hours: Option<String>,
+    timezone: Option<String>,
+    first_response_target: Option<String>,
 }
 
 /// The longest duration any setting takes: ten years. Longer ones are refused at start-up, so
@@ -372,6 +381,15 @@ impl Settings {
                 None => Ok(Duration::from_secs(default)),
             }
         };
+        let time_zone = parse_time_zone(r.timezone.as_deref().unwrap_or(""))
+            .map_err(|e| invalid("TIMEZONE", e.to_string()))?;
+        let hours = match non_empty(r.working_hours) {
+            Some(text) => {
+                WorkingHours::parse(&text).map_err(|e| invalid("WORKING_HOURS", e.to_string()))?
+            }
+            None => WorkingHours::always(),
+        };
+        let schedule = Schedule::new(hours, time_zone);
         let listen_raw = non_empty(r.listen_addr).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen_addr = listen_raw.parse().map_err(|_| {
             invalid(
@@ -521,6 +539,13 @@ impl Settings {
                 r.phone_prompt_interval,
                 86_400,
             )?,
+            schedule,
+            first_response_target: Some(duration(
+                "FIRST_RESPONSE_TARGET",
+                r.first_response_target,
+                15 * 60,
+            )?)
+            .filter(|d| !d.is_zero()),
         })
     }
 
@@ -852,6 +877,40 @@ mod tests {
         }
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5y").is_err());
+    }
+
+    #[test]
+    fn the_help_desk_settings_have_defaults_and_bad_ones_are_named() {
+        let s = load(&MIN).unwrap();
+        assert_eq!(s.first_response_target, Some(Duration::from_secs(900)));
+        assert!(s.schedule.hours().is_always());
+        assert_eq!(
+            s.schedule.time_zone(),
+            domain::working_hours::DEFAULT_TIME_ZONE
+        );
+        let s = load(&[
+            MIN[0],
+            MIN[1],
+            ("FIRST_RESPONSE_TARGET", "0"),
+            ("WORKING_HOURS", "mon-fri 09:00-20:00, sat 10:00-16:00"),
+            ("TIMEZONE", "Europe/Warsaw"),
+        ])
+        .unwrap();
+        assert_eq!(s.first_response_target, None);
+        assert!(!s.schedule.hours().is_always());
+        assert_eq!(
+            s.schedule.time_zone(),
+            parse_time_zone("Europe/Warsaw").unwrap()
+        );
+        for (key, value) in [
+            ("WORKING_HOURS", "mnn 09:00-18:00"),
+            ("WORKING_HOURS", "mon 25:00-26:00"),
+            ("TIMEZONE", "Europe/Atlantis"),
+            ("FIRST_RESPONSE_TARGET", "soon"),
+        ] {
+            let err = load(&[MIN[0], MIN[1], (key, value)]).unwrap_err();
+            assert!(err.to_string().contains(key), "{key}={value}: {err}");
+        }
     }
 
     #[test]

@@ -186,6 +186,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     desk_settings.link_ttl = chrono::Duration::from_std(settings.link_ttl)?;
     desk_settings.phone_prompt_interval =
         chrono::Duration::from_std(settings.phone_prompt_interval)?;
+    desk_settings.schedule = settings.schedule.clone();
+    desk_settings.first_response_target = settings
+        .first_response_target
+        .map(chrono::Duration::from_std)
+        .transpose()?;
     let desk = Arc::new(SupportDesk::new(
         DeskPorts {
             clients: store.clone(),

@@ -10,7 +10,7 @@ use crate::label::Label;
 use crate::message::{Direction, MediaKind};
 use crate::outbound::Outbound;
 use crate::phone::Phone;
-use crate::ticket::Assignee;
+use crate::ticket::{Assignee, TakenVia};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -129,9 +129,27 @@ pub enum Change {
         ticket: TicketId,
         /// To whom.
         assignee: Assignee,
+        /// By the take button or by `/assign`.
+        via: TakenVia,
     },
-    /// Set `first_response_at` if it is not set yet.
-    FirstResponse {
+    /// A first-response reminder went out for the appeal's current wait: `count` in all.
+    ReminderSent {
+        /// The ticket.
+        ticket: TicketId,
+        /// Reminders sent for this wait (1 or 2).
+        count: u8,
+    },
+    /// The client was told the clinic is closed (once per appeal).
+    AwaySent {
+        /// The appeal, possibly opened earlier in the same commit.
+        ticket: TicketRef,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// A staff answer reached the client: the appeal's first response (if it has none yet), its
+    /// last staff message; the client no longer waits, and the reminders start again from
+    /// zero for the next wait.
+    StaffAnswered {
         /// The ticket.
         ticket: TicketRef,
         /// When.

@@ -138,6 +138,47 @@ pub struct Ticket {
     pub closed_at: Option<DateTime<Utc>>,
     /// When staff's first message reached the client.
     pub first_response_at: Option<DateTime<Utc>>,
+    /// Since when the client waits for an answer: their first message after the last staff
+    /// answer; `None` while nothing waits.
+    pub waiting_since: Option<DateTime<Utc>>,
+    /// The client's last message.
+    pub last_client_message_at: Option<DateTime<Utc>>,
+    /// The last staff answer that reached the client.
+    pub last_staff_message_at: Option<DateTime<Utc>>,
+    /// How it was taken, once assigned.
+    pub taken_via: Option<TakenVia>,
+    /// First-response reminders sent for the current wait (0, 1 or 2).
+    pub reminders_sent: u8,
+    /// When the client was told the clinic is closed (once per appeal).
+    pub away_sent_at: Option<DateTime<Utc>>,
+}
+
+/// How an appeal got its assignee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum TakenVia {
+    /// A staff member pressed "🙋 Взяти".
+    Button,
+    /// `/assign`.
+    Command,
+}
+
+impl TakenVia {
+    /// The stored form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TakenVia::Button => "button",
+            TakenVia::Command => "command",
+        }
+    }
+
+    /// Reads the stored form back; anything else is unknown.
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        match raw.trim() {
+            "button" => Some(TakenVia::Button),
+            "command" => Some(TakenVia::Command),
+            _ => None,
+        }
+    }
 }
 
 /// What `/close` did.
@@ -214,6 +255,12 @@ mod tests {
             created_at: Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap(),
             closed_at: None,
             first_response_at: None,
+            waiting_since: None,
+            last_client_message_at: None,
+            last_staff_message_at: None,
+            taken_via: None,
+            reminders_sent: 0,
+            away_sent_at: None,
         }
     }
 

@@ -19,6 +19,12 @@ pub struct Model {
     pub closed_at: Option<DateTime>,
     pub first_response_at: Option<DateTime>,
     pub open_client_id: Option<i64>,
+    pub waiting_since: Option<DateTime>,
+    pub last_client_message_at: Option<DateTime>,
+    pub last_staff_message_at: Option<DateTime>,
+    pub taken_via: Option<String>,
+    pub reminders_sent: i32,
+    pub away_sent_at: Option<DateTime>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -282,23 +282,61 @@ impl SqlStore {
                     Err(e) => return Err(e.into()),
                 }
             }
-            Change::AssignTicket { ticket, assignee } => {
+            Change::AssignTicket {
+                ticket,
+                assignee,
+                via,
+            } => {
                 tickets::Entity::update_many()
                     .col_expr(tickets::Column::AssignedTo, Expr::value(assignee.stored()))
+                    .col_expr(tickets::Column::TakenVia, Expr::value(via.as_str()))
                     .col_expr(tickets::Column::UpdatedAt, Expr::value(now))
                     .filter(tickets::Column::Id.eq(ticket.get()))
                     .exec(txn)
                     .await?;
             }
-            Change::FirstResponse { ticket, at } => {
+            Change::StaffAnswered { ticket, at } => {
                 // No open ticket any more (closed meanwhile): nothing to stamp.
                 let Some(id) = self.resolve(txn, *ticket).await? else {
                     return Ok(());
                 };
+                let at = to_db(*at);
                 tickets::Entity::update_many()
-                    .col_expr(tickets::Column::FirstResponseAt, Expr::value(to_db(*at)))
+                    .col_expr(
+                        tickets::Column::FirstResponseAt,
+                        Func::coalesce([
+                            Expr::col(tickets::Column::FirstResponseAt).into(),
+                            Expr::value(at),
+                        ])
+                        .into(),
+                    )
+                    .col_expr(tickets::Column::LastStaffMessageAt, Expr::value(at))
+                    .col_expr(
+                        tickets::Column::WaitingSince,
+                        Expr::value(Option::<NaiveDateTime>::None),
+                    )
+                    .col_expr(tickets::Column::RemindersSent, Expr::value(0))
                     .filter(tickets::Column::Id.eq(id.get()))
-                    .filter(tickets::Column::FirstResponseAt.is_null())
+                    .exec(txn)
+                    .await?;
+            }
+            Change::ReminderSent { ticket, count } => {
+                tickets::Entity::update_many()
+                    .col_expr(
+                        tickets::Column::RemindersSent,
+                        Expr::value(i32::from(*count)),
+                    )
+                    .filter(tickets::Column::Id.eq(ticket.get()))
+                    .exec(txn)
+                    .await?;
+            }
+            Change::AwaySent { ticket, at } => {
+                let Some(id) = self.resolve(txn, *ticket).await? else {
+                    return Ok(());
+                };
+                tickets::Entity::update_many()
+                    .col_expr(tickets::Column::AwaySentAt, Expr::value(to_db(*at)))
+                    .filter(tickets::Column::Id.eq(id.get()))
                     .exec(txn)
                     .await?;
             }
@@ -337,6 +375,23 @@ impl SqlStore {
                 messages::Entity::insert(row)
                     .exec_without_returning(txn)
                     .await?;
+                if *direction == Direction::ClientToStaff {
+                    // The client waits from their first message after the last answer.
+                    let at = to_db(*at);
+                    tickets::Entity::update_many()
+                        .col_expr(tickets::Column::LastClientMessageAt, Expr::value(at))
+                        .col_expr(
+                            tickets::Column::WaitingSince,
+                            Func::coalesce([
+                                Expr::col(tickets::Column::WaitingSince).into(),
+                                Expr::value(at),
+                            ])
+                            .into(),
+                        )
+                        .filter(tickets::Column::Id.eq(ticket_id.get()))
+                        .exec(txn)
+                        .await?;
+                }
             }
             Change::MapMessage {
                 client,

@@ -321,6 +321,7 @@ pub async fn original_database_is_upgraded_in_place(ctx: Ctx) {
             Change::AssignTicket {
                 ticket: TicketId::new(2).unwrap(),
                 assignee: Assignee::Username("марта".into()),
+                via: domain::ticket::TakenVia::Command,
             },
             Change::CloseTicket {
                 ticket: TicketId::new(4).unwrap(),

@@ -72,6 +72,7 @@ contract!(
     scenarios::delivered_outbox_entries_are_pruned_given_up_and_pending_kept,
     scenarios::handled_updates_are_pruned_unhandled_kept,
     scenarios::inbox_reads_on_after_an_arrival_and_keeps_failed_updates,
+    scenarios::appeal_facts_follow_the_conversation,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -82,7 +83,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 26,
+        SCENARIOS, 27,
         "update the expected count when adding a scenario"
     );
 }

@@ -315,12 +315,13 @@ pub async fn ticket_lifecycle_close_reopen_assign_first_response(ctx: Ctx) {
                     id: uid(BIG),
                     name: "@marta".into(),
                 },
+                via: domain::ticket::TakenVia::Button,
             },
-            Change::FirstResponse {
+            Change::StaffAnswered {
                 ticket: TicketRef::Id(id),
                 at: at(10, 5, 0),
             },
-            Change::FirstResponse {
+            Change::StaffAnswered {
                 ticket: TicketRef::OpenOf(c),
                 at: at(10, 9, 0),
             },
@@ -354,9 +355,9 @@ pub async fn ticket_lifecycle_close_reopen_assign_first_response(ctx: Ctx) {
     assert_eq!(latest.id, id);
     assert_eq!(latest.status, TicketStatus::Closed);
     assert_eq!(latest.closed_at, Some(at(11, 0, 0)));
-    // FirstResponse with no open ticket is a no-op, not an error.
+    // StaffAnswered with no open ticket is a no-op, not an error.
     store
-        .commit(vec![Change::FirstResponse {
+        .commit(vec![Change::StaffAnswered {
             ticket: TicketRef::OpenOf(c),
             at: at(12, 0, 0),
         }])
@@ -372,6 +373,7 @@ pub async fn ticket_lifecycle_close_reopen_assign_first_response(ctx: Ctx) {
             Change::AssignTicket {
                 ticket: id,
                 assignee: Assignee::Username("марта_підтримка".into()),
+                via: domain::ticket::TakenVia::Command,
             },
         ])
         .await
@@ -1548,4 +1550,116 @@ pub async fn inbox_reads_on_after_an_arrival_and_keeps_failed_updates(ctx: Ctx) 
         .try_get_by_index::<i64>(0)
         .unwrap();
     assert_eq!(kept, 1);
+}
+
+/// A client message at `when`.
+fn client_says(client: UserId, id: i64, when: DateTime<Utc>) -> Change {
+    match record(
+        client,
+        TicketRef::OpenOf(client),
+        Direction::ClientToStaff,
+        id,
+        "?",
+    ) {
+        Change::RecordMessage {
+            client,
+            ticket,
+            direction,
+            client_message_id,
+            group_message_id,
+            text,
+            media,
+            ..
+        } => Change::RecordMessage {
+            client,
+            ticket,
+            direction,
+            client_message_id,
+            group_message_id,
+            text,
+            media,
+            at: when,
+        },
+        other => other,
+    }
+}
+
+pub async fn appeal_facts_follow_the_conversation(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(44);
+    store
+        .commit(vec![
+            upsert(c, "Оля", None, None),
+            open(c, Some(5), at(9, 0, 0)),
+            client_says(c, 1, at(9, 0, 0)),
+            Change::AwaySent {
+                ticket: TicketRef::OpenOf(c),
+                at: at(9, 0, 1),
+            },
+        ])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.waiting_since, Some(at(9, 0, 0)));
+    assert_eq!(t.last_client_message_at, Some(at(9, 0, 0)));
+    assert_eq!(t.away_sent_at, Some(at(9, 0, 1)));
+    assert_eq!((t.reminders_sent, t.taken_via), (0, None));
+
+    // A second message: still waiting since the first.
+    store
+        .commit(vec![
+            client_says(c, 2, at(9, 10, 0)),
+            Change::ReminderSent {
+                ticket: t.id,
+                count: 1,
+            },
+            Change::AssignTicket {
+                ticket: t.id,
+                assignee: Assignee::Username("marta_vet".into()),
+                via: domain::ticket::TakenVia::Button,
+            },
+        ])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.waiting_since, Some(at(9, 0, 0)));
+    assert_eq!(t.last_client_message_at, Some(at(9, 10, 0)));
+    assert_eq!(t.reminders_sent, 1);
+    assert_eq!(t.taken_via, Some(domain::ticket::TakenVia::Button));
+
+    // The answer: nobody waits, the reminders start again, the first response is kept.
+    store
+        .commit(vec![Change::StaffAnswered {
+            ticket: TicketRef::OpenOf(c),
+            at: at(9, 20, 0),
+        }])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.waiting_since, None);
+    assert_eq!(t.last_staff_message_at, Some(at(9, 20, 0)));
+    assert_eq!(t.first_response_at, Some(at(9, 20, 0)));
+    assert_eq!(t.reminders_sent, 0);
+
+    // The client writes again: a new wait from that message; the first response stays.
+    store
+        .commit(vec![client_says(c, 3, at(10, 0, 0))])
+        .await
+        .unwrap();
+    store
+        .commit(vec![Change::StaffAnswered {
+            ticket: TicketRef::Id(t.id),
+            at: at(10, 30, 0),
+        }])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.first_response_at, Some(at(9, 20, 0)));
+    assert_eq!(t.last_staff_message_at, Some(at(10, 30, 0)));
+    store
+        .commit(vec![client_says(c, 4, at(11, 0, 0))])
+        .await
+        .unwrap();
+    let t = store.open_for(c).await.unwrap().unwrap();
+    assert_eq!(t.waiting_since, Some(at(11, 0, 0)));
 }

@@ -13,7 +13,7 @@ use crate::message::IncomingMessage;
 use crate::outbound::{BotText, Outbound};
 use crate::ports::DirectoryError;
 use crate::texts;
-use crate::ticket::{Assignee, Ticket, Username};
+use crate::ticket::{Assignee, TakenVia, Ticket, Username};
 
 impl SupportDesk {
     pub(super) async fn staff_command(
@@ -103,6 +103,7 @@ impl SupportDesk {
                         d.changes.push(Change::AssignTicket {
                             ticket: t.id,
                             assignee: assignee.clone(),
+                            via: TakenVia::Command,
                         });
                         d.changes.push(audit("assign", assignee.stored()));
                         reply(d, texts::assigned(&assignee.to_string()));

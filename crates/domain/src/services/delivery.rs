@@ -524,7 +524,7 @@ impl Delivery {
                         source: message,
                         copy,
                     });
-                    done.push(Change::FirstResponse {
+                    done.push(Change::StaffAnswered {
                         ticket: TicketRef::OpenOf(client),
                         at: self.clock.now(),
                     });

@@ -23,6 +23,7 @@ use crate::ports::{
     PracticeDirectory, StoreError, TicketRepository, UnitOfWork,
 };
 use crate::texts;
+use crate::working_hours::Schedule;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 
@@ -96,6 +97,11 @@ pub struct DeskSettings {
     pub link_ttl: Duration,
     /// How often the bot may ask for the phone (`PHONE_PROMPT_INTERVAL`, default 24 h).
     pub phone_prompt_interval: Duration,
+    /// When the clinic answers (`WORKING_HOURS` in `TIMEZONE`; default: always).
+    pub schedule: Schedule,
+    /// How long a client may wait for an answer, in working time, before the topic is
+    /// reminded (`FIRST_RESPONSE_TARGET`, default 15 min; `None`: no reminders).
+    pub first_response_target: Option<Duration>,
 }
 
 impl DeskSettings {
@@ -107,6 +113,8 @@ impl DeskSettings {
             note_prefix: "//".into(),
             link_ttl: Duration::minutes(10),
             phone_prompt_interval: Duration::hours(24),
+            schedule: Schedule::default(),
+            first_response_target: Some(Duration::minutes(15)),
         }
     }
 }

@@ -225,7 +225,7 @@ fn a_staff_answer_records_the_copy_and_the_first_response() {
     );
     assert_eq!(
         commits[0][1],
-        Change::FirstResponse {
+        Change::StaffAnswered {
             ticket: TicketRef::OpenOf(uid(500)),
             at: now()
         }
@@ -436,7 +436,7 @@ fn a_staff_answer_telegram_will_not_copy_leaves_a_notice_under_it() {
     assert!(
         !commits[0]
             .iter()
-            .any(|c| matches!(c, Change::FirstResponse { .. })),
+            .any(|c| matches!(c, Change::StaffAnswered { .. })),
         "an answer that did not arrive is no first response"
     );
     assert!(commits[0].contains(&Change::CompleteOutbox(OutboxId::new(77).unwrap())));

@@ -66,6 +66,12 @@ pub fn ticket(id: i64, client: i64, open: bool) -> Ticket {
         created_at: now(),
         closed_at: None,
         first_response_at: None,
+        waiting_since: None,
+        last_client_message_at: None,
+        last_staff_message_at: None,
+        taken_via: None,
+        reminders_sent: 0,
+        away_sent_at: None,
     }
 }
 
