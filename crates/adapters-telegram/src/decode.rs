@@ -8,10 +8,10 @@
 //! anything.
 
 use domain::ids::{GroupId, MessageId, ThreadId, UserId};
+use domain::message::Inbound;
 use domain::message::{
     ButtonPress, Content, EditedMessage, IncomingMessage, MediaKind, Place, Sender,
 };
-use domain::services::Inbound;
 use domain::texts;
 use serde_json::Value;
 

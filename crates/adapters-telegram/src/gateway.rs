@@ -1,6 +1,8 @@
-//! The domain's chat gateway over the Bot API.
+//! The domain's chat gateway over the Bot API. Calls go through frankenstein, except uploads:
+//! frankenstein 0.52 uploads only files on disk, so a picture made in memory (the report's
+//! chart) is posted as multipart with the same reqwest client and URL.
 
-use crate::errors::map_error;
+use crate::errors::{map_api, map_error, redact};
 use crate::limiter::RateLimiter;
 use crate::split::{MAX_TEXT_UNITS, split_html};
 use async_trait::async_trait;
@@ -21,6 +23,7 @@ use frankenstein::types::{
     InlineKeyboardMarkup, KeyboardButton, LinkPreviewOptions, ReplyKeyboardMarkup,
     ReplyKeyboardRemove, ReplyMarkup, ReplyParameters,
 };
+use serde::Deserialize;
 use std::sync::Arc;
 
 /// Telegram, for one bot and one support group.
@@ -53,12 +56,22 @@ impl TelegramGateway {
         ChatId::Integer(self.group.get())
     }
 
-    /// Runs one API call that counts against `chat`'s limits (`None`: the bot's overall limit
-    /// only), and remembers a `retry_after` Telegram announces for that chat.
+    /// Runs one frankenstein call within `chat`'s limits (see [`Self::limited`]).
     async fn call<T>(
         &self,
         chat: Option<i64>,
         request: impl Future<Output = Result<T, frankenstein::Error>>,
+    ) -> Result<T, ChatError> {
+        self.limited(chat, async { request.await.map_err(|e| map_error(&e)) })
+            .await
+    }
+
+    /// Runs one API call that counts against `chat`'s limits (`None`: the bot's overall limit
+    /// only), and remembers a `retry_after` Telegram announces for that chat.
+    async fn limited<T>(
+        &self,
+        chat: Option<i64>,
+        request: impl Future<Output = Result<T, ChatError>>,
     ) -> Result<T, ChatError> {
         let slot = match &self.limiter {
             // Not sent: the entry stays queued for the next start.
@@ -70,7 +83,7 @@ impl TelegramGateway {
             ),
             None => None,
         };
-        let result = request.await.map_err(|e| map_error(&e));
+        let result = request.await;
         if let (Err(ChatError::RateLimited { retry_after }), Some(limiter)) =
             (&result, &self.limiter)
         {
@@ -79,6 +92,72 @@ impl TelegramGateway {
         // The chat's next call starts only now, knowing of any retry_after.
         drop(slot);
         result
+    }
+}
+
+/// Telegram's limit on a photo's caption (UTF-16 code units).
+const MAX_CAPTION_UNITS: usize = 1024;
+
+/// The file name of an uploaded picture: Telegram keeps none for photos, but the part needs one.
+const PHOTO_FILE_NAME: &str = "chart.png";
+
+/// The Bot API's answer to a sent message, as far as the gateway reads it: only the id, so a
+/// field Telegram adds tomorrow cannot break decoding.
+#[derive(Deserialize)]
+struct Envelope {
+    ok: bool,
+    result: Option<SentMessage>,
+    error_code: Option<u64>,
+    description: Option<String>,
+    parameters: Option<EnvelopeParameters>,
+}
+
+#[derive(Deserialize)]
+struct SentMessage {
+    message_id: i64,
+}
+
+#[derive(Deserialize)]
+struct EnvelopeParameters {
+    retry_after: Option<u16>,
+}
+
+/// A network failure, without the request URL (it holds the token).
+fn network(err: reqwest::Error) -> ChatError {
+    ChatError::Transient(redact(&format!("network: {}", err.without_url())))
+}
+
+/// Reads the Bot API's answer to an upload, mapped as frankenstein's answers are.
+fn sent_message_id(status: u16, body: &[u8]) -> Result<MessageId, ChatError> {
+    let Ok(envelope) = serde_json::from_slice::<Envelope>(body) else {
+        // A proxy's HTML 502, a truncated answer.
+        return Err(ChatError::Transient(
+            "Telegram answered with a body that is not JSON".into(),
+        ));
+    };
+    match envelope {
+        Envelope {
+            ok: true,
+            result: Some(sent),
+            ..
+        } => MessageId::new(sent.message_id).map_err(|e| ChatError::Permanent(e.to_string())),
+        Envelope {
+            ok: true,
+            result: None,
+            ..
+        } => Err(ChatError::Permanent(
+            "Telegram answered without the message".into(),
+        )),
+        Envelope {
+            error_code,
+            description,
+            parameters,
+            ..
+        } => Err(map_api(
+            error_code.unwrap_or(u64::from(status)),
+            &redact(description.as_deref().unwrap_or_default()),
+            parameters.and_then(|p| p.retry_after),
+        )),
     }
 }
 
@@ -175,6 +254,69 @@ impl ChatGateway for TelegramGateway {
         }
         let id = first.unwrap_or_default();
         MessageId::new(i64::from(id)).map_err(|e| ChatError::Permanent(e.to_string()))
+    }
+
+    async fn send_photo<'a>(
+        &self,
+        to: ChatRef,
+        thread: Option<ThreadId>,
+        png: Vec<u8>,
+        caption: Option<&'a BotText>,
+    ) -> Result<MessageId, ChatError> {
+        // A caption too long for a photo goes on in texts after it, its buttons under the last.
+        let (caption, rest) = match caption {
+            None => (None, None),
+            Some(text) => {
+                let mut parts = split_html(&text.html, MAX_CAPTION_UNITS).into_iter();
+                let first = parts.next().unwrap_or_default();
+                let rest: Vec<String> = parts.collect();
+                if rest.is_empty() {
+                    (Some((first, markup(&text.buttons))), None)
+                } else {
+                    let rest = BotText {
+                        html: rest.join("\n"),
+                        buttons: text.buttons.clone(),
+                    };
+                    (Some((first, None)), Some(rest))
+                }
+            }
+        };
+        let photo = reqwest::multipart::Part::bytes(png)
+            .file_name(PHOTO_FILE_NAME)
+            .mime_str("image/png")
+            .map_err(|e| ChatError::Permanent(e.to_string()))?;
+        let mut form = reqwest::multipart::Form::new()
+            .text("chat_id", to.chat_id().to_string())
+            .part("photo", photo);
+        if let Some(thread) = thread {
+            form = form.text("message_thread_id", thread.get().to_string());
+        }
+        if let Some((html, buttons)) = caption {
+            form = form.text("caption", html).text("parse_mode", "HTML");
+            if let Some(buttons) = buttons {
+                let json = serde_json::to_string(&buttons)
+                    .map_err(|e| ChatError::Permanent(e.to_string()))?;
+                form = form.text("reply_markup", json);
+            }
+        }
+        let request = async {
+            let response = self
+                .bot
+                .client
+                .post(format!("{}/sendPhoto", self.bot.api_url))
+                .multipart(form)
+                .send()
+                .await
+                .map_err(network)?;
+            let status = response.status().as_u16();
+            let body = response.bytes().await.map_err(network)?;
+            sent_message_id(status, &body)
+        };
+        let id = self.limited(Some(to.chat_id()), request).await?;
+        if let Some(rest) = rest {
+            self.send_text(to, thread, &rest, None).await?;
+        }
+        Ok(id)
     }
 
     async fn copy_message(

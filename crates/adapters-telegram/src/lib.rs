@@ -2,7 +2,8 @@
 //!
 //! Everything that speaks the Bot API, through `frankenstein`:
 //! - [`gateway::TelegramGateway`] implements the domain's [`domain::ports::ChatGateway`]
-//!   (send/copy/edit, forum topics, button answers, command menus), splitting long texts;
+//!   (send/copy/edit, pictures uploaded as multipart, forum topics, button answers, command
+//!   menus), splitting long texts;
 //! - [`errors`] maps Telegram's answers to the domain's typed [`domain::ports::ChatError`];
 //! - [`updates`] fetches updates by long polling as raw JSON, one value per update, so one
 //!   unknown update kind never stalls the loop, and [`decode`] turns a stored update into the

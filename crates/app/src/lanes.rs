@@ -25,14 +25,15 @@
 //!   happened — and the lane moves on.
 //! - Memory is bounded: at most [`LaneSettings::max_in_flight`] updates are read ahead.
 
-use crate::runtime::{Shutdown, backoff, sleep_or_stop, stopping};
+use crate::runtime::{Retry, Shutdown, backoff, sleep_or_stop, stopping};
 use adapters_telegram::decode::decode;
 use async_trait::async_trait;
 use domain::contract::ContractNumber;
 use domain::ids::{GroupId, UpdateId};
+use domain::message::{Conversation, Inbound};
 use domain::owner::{OwnerKey, OwnerProfile, Pet};
 use domain::ports::{Arrival, DirectoryError, Inbox, PracticeDirectory};
-use domain::services::{Conversation, DeskError, Handled, Inbound, SupportDesk};
+use domain::services::{DeskError, Handled, SupportDesk};
 use domain::texts;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -153,7 +154,7 @@ pub async fn handle_loop(
     let mut in_flight: HashSet<UpdateId> = HashSet::new();
     let mut cursor: Option<Arrival> = None;
     let mut read = true;
-    let mut failures = 0u32;
+    let mut retry = Retry::default();
     // Now and then the inbox is read from its start again: a row committed out of arrival
     // order (concurrent webhook requests) lands behind the cursor.
     let mut rescan = tokio::time::interval(Duration::from_secs(1));
@@ -169,7 +170,7 @@ pub async fn handle_loop(
             let limit = room.min(BATCH);
             match inbox.unhandled_after(cursor, limit as u64).await {
                 Ok(rows) => {
-                    failures = 0;
+                    retry.succeeded();
                     read = rows.len() == limit;
                     for (arrival, entry) in rows {
                         cursor = Some(arrival);
@@ -196,9 +197,10 @@ pub async fn handle_loop(
                     }
                 }
                 Err(e) => {
-                    failures += 1;
-                    tracing::warn!(error = %e, "cannot read the inbox; retrying");
-                    if sleep_or_stop(&mut stop, backoff(failures)).await {
+                    if retry
+                        .failed(&mut stop, "cannot read the inbox; retrying", &e)
+                        .await
+                    {
                         break;
                     }
                     continue;
@@ -375,15 +377,14 @@ impl Attempts {
 async fn give_up(update: UpdateId, inbound: &Inbound, e: &DeskError, shared: &Shared) {
     let error = e.to_string();
     tracing::error!(error = %error, outcome = "given up", "update failed for good; kept in failed_updates");
-    let mut failures = 0u32;
+    let mut retry = Retry::default();
+    let mut stop = shared.stop.clone();
     loop {
         match shared.desk.give_up(update, inbound, &error).await {
             Ok(()) => return,
             Err(e) => {
-                failures += 1;
-                tracing::warn!(error = %e, "cannot record the failed update; retrying");
-                let mut stop = shared.stop.clone();
-                if sleep_or_stop(&mut stop, backoff(failures)).await {
+                let what = "cannot record the failed update; retrying";
+                if retry.failed(&mut stop, what, &e).await {
                     return;
                 }
             }

@@ -14,7 +14,9 @@ pub mod lanes;
 pub mod lease;
 pub mod link_log;
 pub mod queue_signal;
+pub mod reminders;
 pub mod runtime;
+pub mod sender;
 pub mod wiring;
 
 pub use config::Settings;

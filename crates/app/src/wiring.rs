@@ -7,6 +7,7 @@ use crate::lease;
 use crate::link_log::FileLinkLog;
 use crate::queue_signal::SignallingStore;
 use crate::runtime;
+use crate::sender;
 use adapters_enote::{EnoteDirectory, NotConfiguredDirectory};
 use adapters_mysql::{Database, SqlStore};
 use adapters_telegram::limiter::RateLimiter;
@@ -207,6 +208,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let delivery = Arc::new(Delivery::new(
         gateway.clone(),
         store.clone(),
+        store.clone(),
         signalling.clone(),
         clock,
         group,
@@ -269,7 +271,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             wake_handler.clone(),
             stop_rx.clone(),
         )),
-        tokio::spawn(runtime::send_loop(
+        tokio::spawn(sender::send_loop(
             delivery,
             store.clone(),
             signalling,
@@ -289,6 +291,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tokio::spawn(runtime::housekeeping_loop(
             store.clone(),
             store.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(crate::reminders::reminder_loop(
+            desk.clone(),
+            wake_sender.clone(),
             stop_rx.clone(),
         )),
         tokio::spawn(runtime::expiry_loop(

@@ -133,6 +133,8 @@ pub enum Change {
         via: TakenVia,
     },
     /// A first-response reminder went out for the appeal's current wait: `count` in all.
+    /// Applied only while the client still waits and only upwards, so an answer that reached
+    /// the client meanwhile (and reset the count) is never undone.
     ReminderSent {
         /// The ticket.
         ticket: TicketId,

@@ -27,6 +27,8 @@ pub enum Command {
     Help,
     /// `/cancel`: stop waiting for a contract number (`/enote_link`).
     Cancel,
+    /// `/queue`: the open appeals, those waiting for an answer first (anywhere in the group).
+    Queue,
     /// Any other `/word`.
     Unknown(String),
 }
@@ -78,6 +80,7 @@ impl Command {
             "reopen" => Command::Reopen,
             "help" => Command::Help,
             "cancel" => Command::Cancel,
+            "queue" => Command::Queue,
             _ => Command::Unknown(name.to_owned()),
         })
     }
@@ -114,6 +117,8 @@ mod tests {
             ("/patient", Some(Command::Patient)),
             ("/help", Some(Command::Help)),
             ("/start", Some(Command::Start)),
+            ("/queue", Some(Command::Queue)),
+            ("/queue@PetWealthParentsBot", Some(Command::Queue)),
             ("/pay", Some(Command::Unknown("pay".into()))),
             ("hello /phone", None),
             ("/", None),

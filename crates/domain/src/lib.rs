@@ -14,6 +14,7 @@
 //!   time);
 //! - what use cases produce: [`change::Change`] (writes, committed atomically) and
 //!   [`outbound::Outbound`] (messages to send, queued in the outbox);
+//! - [`report::DailyFigures`]: one day of the help desk, for the daily report and its chart;
 //! - [`ports`]: the traits adapters implement;
 //! - [`services`]: the use cases.
 #![warn(missing_docs)]
@@ -32,6 +33,7 @@ pub mod outbound;
 pub mod owner;
 pub mod phone;
 pub mod ports;
+pub mod report;
 pub mod services;
 pub mod texts;
 pub mod ticket;

@@ -242,6 +242,53 @@ pub struct ButtonPress {
     pub data: String,
 }
 
+/// What arrived from Telegram, decoded by the adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A new message.
+    Message(IncomingMessage),
+    /// An edited message.
+    Edited(EditedMessage),
+    /// An inline-button press.
+    Button(ButtonPress),
+    /// Anything the bot does not act on (kept so its update is still marked handled).
+    Ignored,
+}
+
+/// A conversation: the unit of order. Updates of one conversation are handled one after another
+/// in arrival order; different conversations never wait for each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Conversation {
+    /// A client's private chat with the bot.
+    Private(UserId),
+    /// One topic of the support group (a client's conversation with the staff).
+    Topic(ThreadId),
+    /// The support group's General topic.
+    General,
+    /// Anything else: related to nothing, so each such update is its own conversation.
+    Unrelated,
+}
+
+impl Inbound {
+    /// The conversation this update belongs to.
+    pub fn conversation(&self) -> Conversation {
+        let place = match self {
+            Inbound::Message(m) => &m.place,
+            Inbound::Edited(e) => &e.place,
+            Inbound::Button(b) => &b.place,
+            Inbound::Ignored => return Conversation::Unrelated,
+        };
+        match place {
+            Place::Private(user) => Conversation::Private(*user),
+            Place::SupportGroup {
+                thread: Some(t), ..
+            } => Conversation::Topic(*t),
+            Place::SupportGroup { thread: None, .. } => Conversation::General,
+            Place::Elsewhere => Conversation::Unrelated,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

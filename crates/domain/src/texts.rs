@@ -254,6 +254,33 @@ pub fn assigned(to: &str) -> String {
     format!("👤 Звернення призначено: {}", escape(to))
 }
 
+/// The button under a new appeal that assigns it to whoever presses it.
+pub const TAKE_BUTTON: &str = "🙋 Взяти";
+/// In the topic of a returning client: their new appeal, with [`TAKE_BUTTON`].
+pub const NEW_APPEAL: &str = "📥 Нове звернення";
+/// Answer to [`TAKE_BUTTON`]: the appeal is the presser's now.
+pub const TAKEN_BY_YOU: &str = "✅ Звернення ваше";
+/// Answer to [`TAKE_BUTTON`] from the one who has the appeal already.
+pub const ALREADY_YOURS: &str = "Це звернення вже ваше.";
+/// Answer to [`TAKE_BUTTON`] when the client has no open appeal.
+pub const NOTHING_TO_TAKE: &str = "У клієнта немає відкритого звернення — брати нічого.";
+
+/// The line a taken appeal's message gets instead of its button.
+pub fn taken_by(who: &str) -> String {
+    format!("✅ Взяв(ла): {}", escape(who))
+}
+
+/// Answer to [`TAKE_BUTTON`] on an appeal someone else has (a button answer: plain text).
+pub fn already_taken(who: &str) -> String {
+    let who: String = who.chars().take(64).collect();
+    format!("Це звернення вже взяв(ла): {who}")
+}
+
+/// A staff member the store knows only by their Telegram id (as `/queue` shows them).
+pub fn staff_by_id(id: UserId) -> String {
+    format!("ID {id}")
+}
+
 /// `/close_silent` done.
 pub const CLOSED_SILENTLY: &str = "✅ Звернення закрито (без повідомлення клієнту).";
 /// `/close` done.
@@ -455,6 +482,10 @@ pub const STAFF_MENU: &[(&str, &str)] = &[
     ("reopen", "Перевідкрити звернення"),
     ("cancel", "Скасувати /enote_link, що чекає номер договору"),
     ("help", "Список команд"),
+    (
+        "queue",
+        "Черга звернень: хто чекає відповіді (працює і в General)",
+    ),
 ];
 
 /// The clients' command menu (`setMyCommands`, private scope).
@@ -501,6 +532,110 @@ pub const DAY_NAMES: [&[&str]; 7] = [
     &["сб", "субота"],
     &["нд", "неділя"],
 ];
+
+/// In the topic: the client has waited `minutes` of working time for an answer. `assignee` is
+/// a mention of whoever handles the appeal (HTML, from [`mention_staff`] or
+/// [`mention_username`]), if anyone does.
+pub fn client_waits(minutes: i64, assignee: Option<&str>) -> String {
+    let waited = match minutes {
+        ..=0 => "менше хвилини".to_owned(),
+        1..=59 => format!("{minutes} хв"),
+        _ if minutes % 60 == 0 => format!("{} год", minutes / 60),
+        _ => format!("{} год {} хв", minutes / 60, minutes % 60),
+    };
+    match assignee {
+        Some(who) => format!("⏰ Клієнт чекає {waited} без відповіді.\n👤 {who}"),
+        None => format!("⏰ Клієнт чекає {waited} без відповіді."),
+    }
+}
+
+/// A mention that notifies a staff member known by id; `name` as the bot knows them (the
+/// stored assignee keeps only the id, so then it is the id, and the mention reads
+/// "виконавець").
+pub fn mention_staff(id: UserId, name: &str) -> String {
+    let shown = match name.trim() {
+        "" => "виконавець".to_owned(),
+        n if n == id.to_string() => "виконавець".to_owned(),
+        n => escape(n),
+    };
+    format!("<a href=\"tg://user?id={id}\">{shown}</a>")
+}
+
+/// A mention of a staff member by @username.
+pub fn mention_username(username: &str) -> String {
+    format!("@{}", escape(username.trim_start_matches('@')))
+}
+
+/// `/queue` with no open appeal.
+pub const QUEUE_EMPTY: &str = "✅ Відкритих звернень немає — ніхто не чекає відповіді.";
+
+/// A span in `/queue`, short: "7 хв", "2 год 5 хв", "3 дн".
+pub fn elapsed(span: crate::services::queue::Elapsed) -> String {
+    use crate::services::queue::Elapsed;
+    match span {
+        Elapsed::Minutes(..=0) => "менше хвилини".to_owned(),
+        Elapsed::Minutes(m) => format!("{m} хв"),
+        Elapsed::Hours { hours, minutes: 0 } => format!("{hours} год"),
+        Elapsed::Hours { hours, minutes } => format!("{hours} год {minutes} хв"),
+        Elapsed::Days(d) => format!("{d} дн"),
+    }
+}
+
+/// The answer to `/queue`: a header with the counts, then one line an appeal — the label
+/// (a link to the topic), how long the client waits or when they were answered, and who has
+/// taken it.
+pub fn queue(view: &crate::services::queue::QueueView) -> String {
+    use crate::services::queue::Standing;
+    use crate::ticket::Assignee;
+    if view.open == 0 {
+        return QUEUE_EMPTY.to_owned();
+    }
+    let mut out = format!(
+        "📋 <b>Черга звернень</b>\nВідкрито: {} · чекають відповіді: {}\n",
+        view.open, view.waiting
+    );
+    for line in &view.lines {
+        let label = match &line.link {
+            Some(link) => format!(
+                "<a href=\"{}\">{}</a>",
+                escape(link),
+                escape(line.label.as_str())
+            ),
+            None => escape(line.label.as_str()),
+        };
+        let standing = match line.standing {
+            Standing::Waiting(span) => format!("⏳ {label} — чекає {}", elapsed(span)),
+            Standing::Answered(Some(span)) => {
+                format!("💬 {label} — відповіли {} тому", elapsed(span))
+            }
+            Standing::Answered(None) => format!("💬 {label} — не чекає відповіді"),
+        };
+        // Shown without "@" or a tg:// link: a list anyone may ask for again and again must
+        // not notify every assignee each time.
+        let who = match &line.assignee {
+            None => "не взято".to_owned(),
+            Some(Assignee::Staff { id, name }) if name.trim() == id.to_string() => {
+                format!("👤 ID {id}")
+            }
+            Some(Assignee::Staff { name, .. }) => {
+                format!("👤 {}", escape(name.trim().trim_start_matches('@')))
+            }
+            Some(Assignee::Username(u)) => format!("👤 {}", escape(u.trim_start_matches('@'))),
+        };
+        out.push_str(&format!("\n{standing} · {who}"));
+    }
+    if view.more > 0 {
+        out.push_str(&format!("\n…і ще {}", view.more));
+    }
+    out
+}
+
+/// Above the daily report's chart.
+pub const REPORT_CHART_TITLE: &str = "Звернення і перша відповідь за 14 днів";
+/// The chart's bars (left axis): appeals opened a day.
+pub const REPORT_CHART_OPENED: &str = "Звернення за день";
+/// The chart's line (right axis): the day's median time to the first answer.
+pub const REPORT_CHART_MEDIAN: &str = "Медіана першої відповіді, хв";
 
 #[cfg(test)]
 mod tests {
@@ -561,6 +696,28 @@ mod tests {
             refusal_reason(&ChatError::Blocked),
             "клієнт заблокував бота"
         );
+    }
+
+    #[test]
+    fn a_wait_reads_in_minutes_then_hours() {
+        assert_eq!(
+            client_waits(15, None),
+            "⏰ Клієнт чекає 15 хв без відповіді."
+        );
+        assert!(client_waits(0, None).contains("менше хвилини"));
+        assert!(client_waits(120, None).contains("чекає 2 год без"));
+        assert!(client_waits(135, None).contains("чекає 2 год 15 хв без"));
+        let id = UserId::new(600).unwrap();
+        assert_eq!(
+            mention_staff(id, "<Марта>"),
+            "<a href=\"tg://user?id=600\">&lt;Марта&gt;</a>"
+        );
+        assert_eq!(
+            mention_staff(id, "600"),
+            "<a href=\"tg://user?id=600\">виконавець</a>"
+        );
+        assert_eq!(mention_username("@marta_vet"), "@marta_vet");
+        assert!(client_waits(30, Some("@marta_vet")).ends_with("\n👤 @marta_vet"));
     }
 
     #[test]

@@ -305,7 +305,7 @@ impl SqlStore {
                     .col_expr(
                         tickets::Column::FirstResponseAt,
                         Func::coalesce([
-                            Expr::col(tickets::Column::FirstResponseAt).into(),
+                            Expr::col(tickets::Column::FirstResponseAt),
                             Expr::value(at),
                         ])
                         .into(),
@@ -321,12 +321,17 @@ impl SqlStore {
                     .await?;
             }
             Change::ReminderSent { ticket, count } => {
+                // Only while the client still waits: a staff answer that reached the client
+                // after the reminder was decided has reset the count, and the next wait must
+                // not start with this one's reminders.
                 tickets::Entity::update_many()
                     .col_expr(
                         tickets::Column::RemindersSent,
                         Expr::value(i32::from(*count)),
                     )
                     .filter(tickets::Column::Id.eq(ticket.get()))
+                    .filter(tickets::Column::WaitingSince.is_not_null())
+                    .filter(tickets::Column::RemindersSent.lt(i32::from(*count)))
                     .exec(txn)
                     .await?;
             }
@@ -383,7 +388,7 @@ impl SqlStore {
                         .col_expr(
                             tickets::Column::WaitingSince,
                             Func::coalesce([
-                                Expr::col(tickets::Column::WaitingSince).into(),
+                                Expr::col(tickets::Column::WaitingSince),
                                 Expr::value(at),
                             ])
                             .into(),

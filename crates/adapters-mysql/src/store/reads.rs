@@ -9,12 +9,15 @@ use chrono::{DateTime, Utc};
 use domain::client::Client;
 use domain::enote_link::PendingLink;
 use domain::ids::{MessageId, PendingLinkId, ThreadId, UserId};
+use domain::label::{Label, default_label};
 use domain::message::MessageRecord;
+use domain::ports::store::OpenAppeal;
 use domain::ports::{
     ClientRepository, MessageRepository, PendingLinkRepository, StoreError, TicketRepository,
 };
 use domain::ticket::Ticket;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
 
 #[async_trait]
 impl ClientRepository for SqlStore {
@@ -62,6 +65,77 @@ impl TicketRepository for SqlStore {
             .map_err(store_err)?
             .map(convert::ticket)
             .transpose()
+    }
+
+    async fn waiting_for_answer(&self) -> Result<Vec<Ticket>, StoreError> {
+        // `open_client_id` is set only while a ticket is open: with `waiting_since` it is the
+        // index `idx_tickets_open_waiting`, so the scan touches open, waiting tickets only.
+        // "> 0" rather than "IS NOT NULL" (the same rows: user ids are positive): SQLite takes
+        // the index only for a range.
+        tickets::Entity::find()
+            .filter(tickets::Column::OpenClientId.gt(0))
+            .filter(tickets::Column::WaitingSince.is_not_null())
+            .order_by_asc(tickets::Column::WaitingSince)
+            .order_by_asc(tickets::Column::Id)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(convert::ticket)
+            .collect()
+    }
+
+    async fn open_appeals(&self) -> Result<Vec<OpenAppeal>, StoreError> {
+        // Two queries whatever the number of appeals: the open tickets through the unique
+        // index on `open_client_id` (NULL once closed, so legacy duplicates that still say
+        // "open" are left out as everywhere else), then their clients by primary key. "> 0"
+        // rather than "IS NOT NULL" (the same rows: user ids are positive) because SQLite
+        // searches an index for a range but scans the table for IS NOT NULL; ordered by the
+        // same column so no backend sorts.
+        let open = tickets::Entity::find()
+            .filter(tickets::Column::OpenClientId.gt(0))
+            .order_by_asc(tickets::Column::OpenClientId)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(convert::ticket)
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut clients = HashMap::new();
+        let ids: Vec<i64> = open.iter().map(|t| t.client.get()).collect();
+        // Bounded IN lists: SQLite caps the bound values of one statement.
+        for chunk in ids.chunks(500) {
+            for row in pp_clients::Entity::find()
+                .filter(pp_clients::Column::TelegramId.is_in(chunk.iter().copied()))
+                .all(self.conn())
+                .await
+                .map_err(store_err)?
+            {
+                let client = convert::client(row)?;
+                clients.insert(client.id, client);
+            }
+        }
+        Ok(open
+            .into_iter()
+            .map(|ticket| {
+                let (label, thread) = match clients.get(&ticket.client) {
+                    Some(c) => (c.display_label(), c.thread),
+                    None => (
+                        ticket
+                            .label
+                            .as_deref()
+                            .and_then(|l| Label::new(l).ok())
+                            .unwrap_or_else(|| default_label(None, None, None, ticket.client)),
+                        ticket.thread,
+                    ),
+                };
+                OpenAppeal {
+                    ticket,
+                    label,
+                    thread,
+                }
+            })
+            .collect())
     }
 }
 

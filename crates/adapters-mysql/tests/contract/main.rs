@@ -73,6 +73,8 @@ contract!(
     scenarios::handled_updates_are_pruned_unhandled_kept,
     scenarios::inbox_reads_on_after_an_arrival_and_keeps_failed_updates,
     scenarios::appeal_facts_follow_the_conversation,
+    scenarios::waiting_tickets_are_the_open_ones_whose_client_waits,
+    scenarios::open_appeals_are_the_open_tickets_with_their_clients_label_and_topic,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -83,7 +85,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 27,
+        SCENARIOS, 29,
         "update the expected count when adding a scenario"
     );
 }

@@ -1663,3 +1663,250 @@ pub async fn appeal_facts_follow_the_conversation(ctx: Ctx) {
     let t = store.open_for(c).await.unwrap().unwrap();
     assert_eq!(t.waiting_since, Some(at(11, 0, 0)));
 }
+
+pub async fn waiting_tickets_are_the_open_ones_whose_client_waits(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (waits, earlier, answered, quiet, closed) = (uid(51), uid(52), uid(53), uid(54), uid(55));
+    let mut opening = Vec::new();
+    for (i, c) in [waits, earlier, answered, quiet, closed]
+        .into_iter()
+        .enumerate()
+    {
+        opening.push(upsert(c, "Оля", None, None));
+        opening.push(open(c, Some(10 + i as i64), at(8, 0, 0)));
+    }
+    store.commit(opening).await.unwrap();
+    store
+        .commit(vec![
+            client_says(waits, 1, at(9, 0, 0)),
+            client_says(earlier, 2, at(8, 30, 0)),
+            client_says(answered, 3, at(8, 40, 0)),
+            client_says(closed, 4, at(8, 50, 0)),
+        ])
+        .await
+        .unwrap();
+    let (waits_id, answered_id, closed_id) = (
+        open_ticket_id(&store, waits).await,
+        open_ticket_id(&store, answered).await,
+        open_ticket_id(&store, closed).await,
+    );
+    store
+        .commit(vec![
+            Change::ReminderSent {
+                ticket: waits_id,
+                count: 1,
+            },
+            Change::StaffAnswered {
+                ticket: TicketRef::OpenOf(answered),
+                at: at(8, 45, 0),
+            },
+            Change::CloseTicket {
+                ticket: closed_id,
+                at: at(8, 55, 0),
+            },
+        ])
+        .await
+        .unwrap();
+
+    let found = store.waiting_for_answer().await.unwrap();
+    let seen: Vec<_> = found
+        .iter()
+        .map(|t| (t.client, t.waiting_since, t.reminders_sent, t.thread))
+        .collect();
+    // Oldest wait first; not the answered one, the one never written in, or the closed one.
+    assert_eq!(
+        seen,
+        vec![
+            (earlier, Some(at(8, 30, 0)), 0, Some(thread(11))),
+            (waits, Some(at(9, 0, 0)), 1, Some(thread(10))),
+        ]
+    );
+    assert!(found.iter().all(|t| t.status == TicketStatus::Open));
+
+    // The count only goes up while the client waits: a late reminder commit neither lowers it
+    // nor marks a client who was answered meanwhile.
+    store
+        .commit(vec![
+            Change::ReminderSent {
+                ticket: waits_id,
+                count: 2,
+            },
+            Change::ReminderSent {
+                ticket: answered_id,
+                count: 1,
+            },
+        ])
+        .await
+        .unwrap();
+    store
+        .commit(vec![Change::ReminderSent {
+            ticket: waits_id,
+            count: 1,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.open_for(waits).await.unwrap().unwrap().reminders_sent,
+        2
+    );
+    assert_eq!(
+        store
+            .open_for(answered)
+            .await
+            .unwrap()
+            .unwrap()
+            .reminders_sent,
+        0
+    );
+
+    // Answered: no longer waiting, and the next wait starts from no reminders.
+    store
+        .commit(vec![Change::StaffAnswered {
+            ticket: TicketRef::Id(waits_id),
+            at: at(9, 20, 0),
+        }])
+        .await
+        .unwrap();
+    let left: Vec<_> = store
+        .waiting_for_answer()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.client)
+        .collect();
+    assert_eq!(left, vec![earlier]);
+    store
+        .commit(vec![client_says(waits, 5, at(9, 30, 0))])
+        .await
+        .unwrap();
+    let again = store.waiting_for_answer().await.unwrap();
+    assert_eq!(again.len(), 2);
+    assert_eq!(
+        (
+            again[1].client,
+            again[1].waiting_since,
+            again[1].reminders_sent
+        ),
+        (waits, Some(at(9, 30, 0)), 0)
+    );
+}
+
+pub async fn open_appeals_are_the_open_tickets_with_their_clients_label_and_topic(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (waits, answered, topic_gone, closed) = (uid(BIG), uid(45), uid(46), uid(47));
+    store
+        .commit(vec![
+            upsert(waits, "Олена", None, None),
+            open(waits, Some(5), at(9, 0, 0)),
+            Change::SetThread {
+                client: waits,
+                thread: Some(thread(5)),
+            },
+            Change::SetLabel {
+                client: waits,
+                label: label("Олена — Барсік (1001) 🐾"),
+            },
+            client_says(waits, 1, at(9, 0, 0)),
+            client_says(waits, 2, at(9, 3, 0)),
+            upsert(answered, "Тарас", Some("Коваль"), Some("taras")),
+            open(answered, Some(6), at(9, 1, 0)),
+            Change::SetThread {
+                client: answered,
+                thread: Some(thread(6)),
+            },
+            client_says(answered, 1, at(9, 1, 0)),
+            Change::StaffAnswered {
+                ticket: TicketRef::OpenOf(answered),
+                at: at(9, 20, 0),
+            },
+            upsert(topic_gone, "Андрій", None, None),
+            open(topic_gone, Some(7), at(9, 2, 0)),
+            client_says(topic_gone, 1, at(9, 2, 0)),
+            upsert(closed, "Закрита", None, None),
+            open(closed, Some(8), at(8, 0, 0)),
+            Change::SetThread {
+                client: closed,
+                thread: Some(thread(8)),
+            },
+        ])
+        .await
+        .unwrap();
+    let taken = open_ticket_id(&store, answered).await;
+    let done = open_ticket_id(&store, closed).await;
+    store
+        .commit(vec![
+            Change::AssignTicket {
+                ticket: taken,
+                assignee: Assignee::Username("marta_vet".into()),
+                via: domain::ticket::TakenVia::Command,
+            },
+            // Staff deleted the topic: the client has none now, though the ticket remembers it.
+            Change::SetThread {
+                client: topic_gone,
+                thread: None,
+            },
+            Change::CloseTicket {
+                ticket: done,
+                at: at(9, 30, 0),
+            },
+        ])
+        .await
+        .unwrap();
+
+    let mut appeals = store.open_appeals().await.unwrap();
+    appeals.sort_by_key(|a| a.ticket.id);
+    let who: Vec<UserId> = appeals.iter().map(|a| a.ticket.client).collect();
+    assert_eq!(who, [waits, answered, topic_gone], "only the open ones");
+    for a in &appeals {
+        assert_eq!(
+            Some(&a.ticket),
+            store.open_for(a.ticket.client).await.unwrap().as_ref(),
+            "the ticket as open_for reads it"
+        );
+    }
+    let shown: Vec<(&str, Option<ThreadId>)> = appeals
+        .iter()
+        .map(|a| (a.label.as_str(), a.thread))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("Олена — Барсік (1001) 🐾", Some(thread(5))),
+            ("Тарас Коваль (@taras)", Some(thread(6))),
+            ("Андрій", None),
+        ]
+    );
+    let facts: Vec<_> = appeals
+        .iter()
+        .map(|a| {
+            (
+                a.ticket.waiting_since,
+                a.ticket.last_staff_message_at,
+                a.ticket.assigned_to.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        facts,
+        [
+            (Some(at(9, 0, 0)), None, None),
+            (
+                None,
+                Some(at(9, 20, 0)),
+                Some(Assignee::Username("marta_vet".into()))
+            ),
+            (Some(at(9, 2, 0)), None, None),
+        ]
+    );
+
+    // Closing the last ones leaves nothing to list.
+    let mut closing = Vec::new();
+    for a in &appeals {
+        closing.push(Change::CloseTicket {
+            ticket: a.ticket.id,
+            at: at(10, 0, 0),
+        });
+    }
+    store.commit(closing).await.unwrap();
+    assert!(store.open_appeals().await.unwrap().is_empty());
+}

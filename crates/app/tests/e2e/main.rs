@@ -2,6 +2,12 @@
 //! against the in-repo fake Bot API (and fake Enote), on SQLite and — where `TEST_MYSQL_URL` is
 //! set — MariaDB. One test binary for the whole suite keeps link times down.
 //!
+//! - `desk_queue`: `/queue`, the open appeals at a glance (docs/product-rules.md: the staff's
+//!   side);
+//! - `desk_reminders`: first-response reminders (docs/product-rules.md: first-response
+//!   reminders);
+//! - `desk_take`: the help desk — the take button and the away message (docs/product-rules.md:
+//!   the help desk);
 //! - `relay`: client ↔ topic (docs/product-rules.md: the client's and the staff's side); `staff`, `staff_link`: staff commands and the
 //!   `/enote_link` flow (docs/product-rules.md: the staff's side); `reliability`, `chaos`, `outage`: nothing lost or repeated
 //!   under kills, limits, faults and a database outage (docs/product-rules.md: reliability); `ops`: health, webhook,
@@ -10,6 +16,9 @@
 //!   listener's timeouts, connection limit and secret-before-body.
 
 mod chaos;
+mod desk_queue;
+mod desk_reminders;
+mod desk_take;
 mod harness;
 mod isolation;
 mod odd_updates;

@@ -69,6 +69,17 @@ pub trait ChatGateway: Send + Sync {
         reply_to: Option<MessageId>,
     ) -> Result<MessageId, ChatError>;
 
+    /// Sends a picture (PNG bytes, e.g. the daily report's chart) with an optional caption;
+    /// returns the message's id. A caption longer than Telegram takes on a photo goes on in
+    /// texts after it (its buttons under the last), so no word of it is lost.
+    async fn send_photo<'a>(
+        &self,
+        to: ChatRef,
+        thread: Option<ThreadId>,
+        png: Vec<u8>,
+        caption: Option<&'a BotText>,
+    ) -> Result<MessageId, ChatError>;
+
     /// Copies a message (no forward banner); returns the copy's id.
     async fn copy_message(
         &self,

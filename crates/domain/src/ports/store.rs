@@ -5,6 +5,7 @@ use crate::change::Change;
 use crate::client::Client;
 use crate::enote_link::PendingLink;
 use crate::ids::{MessageId, OutboxId, PendingLinkId, ThreadId, UpdateId, UserId};
+use crate::label::Label;
 use crate::message::MessageRecord;
 use crate::outbound::{Outbound, Queue};
 use crate::ticket::Ticket;
@@ -46,6 +47,25 @@ pub trait TicketRepository: Send + Sync {
     async fn open_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError>;
     /// The client's most recent ticket, open or closed.
     async fn latest_for(&self, client: UserId) -> Result<Option<Ticket>, StoreError>;
+    /// Open tickets whose client waits for an answer (`waiting_since` set), with the reminders
+    /// already sent for that wait: what the first-response reminders look at.
+    async fn waiting_for_answer(&self) -> Result<Vec<Ticket>, StoreError>;
+    /// Every open appeal (at most one per client), with its client's current label and topic,
+    /// in no particular order (`/queue` orders them). Read without a query per appeal.
+    async fn open_appeals(&self) -> Result<Vec<OpenAppeal>, StoreError>;
+}
+
+/// An open appeal as `/queue` lists it: the ticket with its facts, and where staff find the
+/// client now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAppeal {
+    /// The open ticket.
+    pub ticket: Ticket,
+    /// The client's current label (the topic's name); the ticket's own label, or the default
+    /// one, if the client's row is missing.
+    pub label: Label,
+    /// The client's current topic (`None`: none yet, or staff deleted it).
+    pub thread: Option<ThreadId>,
 }
 
 /// Relayed messages (`messages`), looked up from either side.

@@ -159,7 +159,9 @@ impl SupportDesk {
         }
     }
 
-    /// Records the message and queues its copy into the topic; opens a ticket when none is open.
+    /// Records the message and queues its copy into the topic; opens a ticket when none is open,
+    /// announcing it to staff with the take button, and tells a client who opens it while the
+    /// clinic is closed when it answers.
     async fn relay_to_topic(
         &self,
         client: &Client,
@@ -167,8 +169,13 @@ impl SupportDesk {
         now: DateTime<Utc>,
         d: &mut Decision,
     ) -> Result<(), DeskError> {
-        let ticket = match self.ports.tickets.open_for(client.id).await? {
-            Some(t) => TicketRef::Id(t.id),
+        let (ticket, away_due) = match self.ports.tickets.open_for(client.id).await? {
+            // An appeal opened without the client (by staff writing first) is still theirs to
+            // open: their first message in it counts as the opening one.
+            Some(t) => (
+                TicketRef::Id(t.id),
+                t.away_sent_at.is_none() && t.last_client_message_at.is_none(),
+            ),
             None => {
                 d.changes.push(Change::OpenTicket {
                     client: client.id,
@@ -176,7 +183,11 @@ impl SupportDesk {
                     label: client.display_label(),
                     at: now,
                 });
-                TicketRef::OpenOf(client.id)
+                // A new client's topic does not exist yet: its card carries the button.
+                if client.thread.is_some() {
+                    self.announce_new_appeal(client.id, d);
+                }
+                (TicketRef::OpenOf(client.id), true)
             }
         };
         let reply_to = match msg.reply_to {
@@ -196,6 +207,13 @@ impl SupportDesk {
             reply_to,
             now,
         );
+        if away_due && let Some(away) = self.settings.schedule.away_message(now) {
+            d.changes.send(Outbound::TextToClient {
+                client: client.id,
+                text: BotText::new(away),
+            });
+            d.changes.push(Change::AwaySent { ticket, at: now });
+        }
         Ok(())
     }
 

@@ -1,6 +1,7 @@
-//! Staff commands inside a client's topic (docs/product-rules.md: the staff's side): `/phone` `/client` `/patient`
-//! `/auto_label` `/label` `/assign` `/close` `/close_silent` `/reopen` `/help`, and the start
-//! of `/enote_link`.
+//! Staff commands (docs/product-rules.md: the staff's side): `/phone` `/client` `/patient`
+//! `/auto_label` `/label` `/assign` `/close` `/close_silent` `/reopen`, the start of
+//! `/enote_link` and `/cancel` work inside a client's topic; `/help` and `/queue` (`queue.rs`)
+//! anywhere in the group.
 
 use super::{Decision, DeskError, SupportDesk};
 use crate::card::client_card;
@@ -14,6 +15,29 @@ use crate::outbound::{BotText, Outbound};
 use crate::ports::DirectoryError;
 use crate::texts;
 use crate::ticket::{Assignee, TakenVia, Ticket, Username};
+use chrono::{DateTime, Utc};
+
+/// A command in a client's topic: where, about whom, by whom, when.
+struct InTopic<'a> {
+    thread: ThreadId,
+    client: &'a Client,
+    actor: UserId,
+    msg: &'a IncomingMessage,
+    now: DateTime<Utc>,
+}
+
+impl InTopic<'_> {
+    /// The audit row of what the command did.
+    fn audit(&self, action: &str, detail: String) -> Change {
+        Change::Audit(AuditEntry {
+            actor: self.actor,
+            action: action.into(),
+            client: self.client.id,
+            detail,
+            at: self.now,
+        })
+    }
+}
 
 impl SupportDesk {
     pub(super) async fn staff_command(
@@ -23,13 +47,20 @@ impl SupportDesk {
         msg: &IncomingMessage,
         d: &mut Decision,
     ) -> Result<(), DeskError> {
-        if cmd == Command::Help {
-            let help = texts::help_with_prefix(&self.settings.note_prefix);
-            self.answer_in_group(thread, msg, help, d);
-            return Ok(());
-        }
-        if matches!(cmd, Command::Start) {
-            return Ok(());
+        match cmd {
+            Command::Start => return Ok(()),
+            Command::Help => {
+                let help = texts::help_with_prefix(&self.settings.note_prefix);
+                self.answer_in_group(thread, msg, help, d);
+                return Ok(());
+            }
+            // The queue is about every client, so it needs no topic: General or any topic will do.
+            Command::Queue => {
+                let text = self.queue().await?;
+                self.answer_in_group(thread, msg, text, d);
+                return Ok(());
+            }
+            _ => {}
         }
         let client = match thread {
             Some(t) => self.ports.clients.by_thread(t).await?,
@@ -39,124 +70,146 @@ impl SupportDesk {
             self.answer_in_group(thread, msg, texts::ONLY_IN_TOPIC, d);
             return Ok(());
         };
-        let now = self.ports.clock.now();
-        let audit = |action: &str, detail: String| {
-            Change::Audit(AuditEntry {
-                actor,
-                action: action.into(),
-                client: client.id,
-                detail,
-                at: now,
-            })
+        let at = InTopic {
+            thread,
+            client: &client,
+            actor,
+            msg,
+            now: self.ports.clock.now(),
         };
-        let reply =
-            |d: &mut Decision, html: String| self.answer_in_group(Some(thread), msg, html, d);
-
         match cmd {
-            Command::Card => reply(d, client_card(&client)),
+            Command::Card => self.reply(&at, client_card(&client), d),
             Command::EnoteLink => self.start_link(thread, &client, actor, msg, d),
+            Command::Cancel => self.cancel_link(thread, &client, actor, msg, d).await?,
             Command::Patient => {
                 let text = match self.owner_pets(&client, d).await? {
                     Ok(pets) => texts::pets(&pets),
                     Err(text) => text,
                 };
-                reply(d, text);
+                self.reply(&at, text, d);
             }
-            Command::Cancel => self.cancel_link(thread, &client, actor, msg, d).await?,
             Command::AutoLabel => match self.build_auto_label(&client, d).await? {
-                Ok(label) => {
-                    self.set_label(&client, label.clone(), d);
-                    d.changes.push(audit("auto_label", label.to_string()));
-                    reply(d, texts::label_set(label.as_str()));
-                }
-                Err(text) => reply(d, text),
+                Ok(label) => self.relabel(&at, label, "auto_label", d),
+                Err(text) => self.reply(&at, text, d),
             },
             Command::Label(text) => match Label::new(&text) {
-                Ok(label) => {
-                    self.set_label(&client, label.clone(), d);
-                    d.changes.push(audit("label", label.to_string()));
-                    reply(d, texts::label_set(label.as_str()));
-                }
-                Err(LabelError::Empty) => reply(d, texts::LABEL_USAGE.into()),
-                Err(LabelError::TooLong(n)) => reply(d, texts::label_too_long(n, MAX_LABEL_CHARS)),
-            },
-            Command::Assign(username) => {
-                let assignee = match (&msg.reply_to_sender, username) {
-                    (Some(s), _) if !s.is_bot && s.id.is_some() => Assignee::Staff {
-                        id: s.id.unwrap_or(actor),
-                        name: s.display(),
-                    },
-                    (_, Some(u)) => match Username::parse(&u) {
-                        Ok(u) => Assignee::Username(u.into()),
-                        Err(e) => {
-                            reply(d, texts::bad_username(&e));
-                            return Ok(());
-                        }
-                    },
-                    _ => Assignee::Staff {
-                        id: actor,
-                        name: msg.from.display(),
-                    },
-                };
-                match self.current_ticket(client.id).await? {
-                    Some(t) => {
-                        d.changes.push(Change::AssignTicket {
-                            ticket: t.id,
-                            assignee: assignee.clone(),
-                            via: TakenVia::Command,
-                        });
-                        d.changes.push(audit("assign", assignee.stored()));
-                        reply(d, texts::assigned(&assignee.to_string()));
-                    }
-                    None => reply(d, texts::NO_TICKET.into()),
-                }
-            }
-            Command::Close | Command::CloseSilent => {
-                let silent = cmd == Command::CloseSilent;
-                match self.ports.tickets.open_for(client.id).await? {
-                    Some(t) => {
-                        d.changes.push(Change::CloseTicket {
-                            ticket: t.id,
-                            at: now,
-                        });
-                        d.changes.push(Change::CountClose { client: client.id });
-                        let action = if silent { "close_silent" } else { "close" };
-                        d.changes.push(audit(action, format!("ticket {}", t.id)));
-                        if silent {
-                            reply(d, texts::CLOSED_SILENTLY.into());
-                        } else {
-                            d.changes.send(Outbound::TextToClient {
-                                client: client.id,
-                                text: BotText::new(texts::CLOSED_FOR_CLIENT),
-                            });
-                            reply(d, texts::CLOSED_AND_TOLD.into());
-                        }
-                    }
-                    None => {
-                        let latest = self.ports.tickets.latest_for(client.id).await?;
-                        let text = if latest.is_some() {
-                            texts::ALREADY_CLOSED
-                        } else {
-                            texts::NO_TICKET
-                        };
-                        reply(d, text.into());
-                    }
-                }
-            }
-            Command::Reopen => match self.ports.tickets.latest_for(client.id).await? {
-                None => reply(d, texts::NO_TICKET.into()),
-                Some(t) if t.is_open() => reply(d, texts::ALREADY_OPEN.into()),
-                Some(t) => {
-                    d.changes.push(Change::ReopenTicket {
-                        ticket: t.id,
-                        at: now,
-                    });
-                    d.changes.push(audit("reopen", format!("ticket {}", t.id)));
-                    reply(d, texts::REOPENED.into());
+                Ok(label) => self.relabel(&at, label, "label", d),
+                Err(LabelError::Empty) => self.reply(&at, texts::LABEL_USAGE.into(), d),
+                Err(LabelError::TooLong(n)) => {
+                    self.reply(&at, texts::label_too_long(n, MAX_LABEL_CHARS), d)
                 }
             },
-            Command::Unknown(name) => reply(d, texts::unknown_command(&name)),
-            Command::Help | Command::Start => {}
+            Command::Assign(username) => self.assign(&at, username, d).await?,
+            Command::Close => self.close(&at, false, d).await?,
+            Command::CloseSilent => self.close(&at, true, d).await?,
+            Command::Reopen => self.reopen(&at, d).await?,
+            Command::Unknown(name) => self.reply(&at, texts::unknown_command(&name), d),
+            Command::Help | Command::Start | Command::Queue => {}
+        }
+        Ok(())
+    }
+
+    fn reply(&self, at: &InTopic<'_>, html: String, d: &mut Decision) {
+        self.answer_in_group(Some(at.thread), at.msg, html, d);
+    }
+
+    /// `/label`, `/auto_label`: the new name, stored and shown, and audited as `action`.
+    fn relabel(&self, at: &InTopic<'_>, label: Label, action: &str, d: &mut Decision) {
+        self.set_label(at.client, label.clone(), d);
+        d.changes.push(at.audit(action, label.to_string()));
+        self.reply(at, texts::label_set(label.as_str()), d);
+    }
+
+    /// `/assign`: to the staff member replied to, to `@username`, or to the sender.
+    async fn assign(
+        &self,
+        at: &InTopic<'_>,
+        username: Option<String>,
+        d: &mut Decision,
+    ) -> Result<(), DeskError> {
+        let msg = at.msg;
+        let assignee = match (&msg.reply_to_sender, username) {
+            (Some(s), _) if !s.is_bot && s.id.is_some() => Assignee::Staff {
+                id: s.id.unwrap_or(at.actor),
+                name: s.display(),
+            },
+            (_, Some(u)) => match Username::parse(&u) {
+                Ok(u) => Assignee::Username(u.into()),
+                Err(e) => {
+                    self.reply(at, texts::bad_username(&e), d);
+                    return Ok(());
+                }
+            },
+            _ => Assignee::Staff {
+                id: at.actor,
+                name: msg.from.display(),
+            },
+        };
+        match self.current_ticket(at.client.id).await? {
+            Some(t) => {
+                d.changes.push(Change::AssignTicket {
+                    ticket: t.id,
+                    assignee: assignee.clone(),
+                    via: TakenVia::Command,
+                });
+                d.changes.push(at.audit("assign", assignee.stored()));
+                self.reply(at, texts::assigned(&assignee.to_string()), d);
+            }
+            None => self.reply(at, texts::NO_TICKET.into(), d),
+        }
+        Ok(())
+    }
+
+    /// `/close` (the client is told) and `/close_silent`.
+    async fn close(
+        &self,
+        at: &InTopic<'_>,
+        silent: bool,
+        d: &mut Decision,
+    ) -> Result<(), DeskError> {
+        let client = at.client.id;
+        let Some(t) = self.ports.tickets.open_for(client).await? else {
+            let latest = self.ports.tickets.latest_for(client).await?;
+            let text = match latest {
+                Some(_) => texts::ALREADY_CLOSED,
+                None => texts::NO_TICKET,
+            };
+            self.reply(at, text.into(), d);
+            return Ok(());
+        };
+        d.changes.push(Change::CloseTicket {
+            ticket: t.id,
+            at: at.now,
+        });
+        d.changes.push(Change::CountClose { client });
+        let action = if silent { "close_silent" } else { "close" };
+        d.changes.push(at.audit(action, format!("ticket {}", t.id)));
+        if silent {
+            self.reply(at, texts::CLOSED_SILENTLY.into(), d);
+        } else {
+            d.changes.send(Outbound::TextToClient {
+                client,
+                text: BotText::new(texts::CLOSED_FOR_CLIENT),
+            });
+            self.reply(at, texts::CLOSED_AND_TOLD.into(), d);
+        }
+        Ok(())
+    }
+
+    /// `/reopen`: the latest appeal, if it is closed.
+    async fn reopen(&self, at: &InTopic<'_>, d: &mut Decision) -> Result<(), DeskError> {
+        match self.ports.tickets.latest_for(at.client.id).await? {
+            None => self.reply(at, texts::NO_TICKET.into(), d),
+            Some(t) if t.is_open() => self.reply(at, texts::ALREADY_OPEN.into(), d),
+            Some(t) => {
+                d.changes.push(Change::ReopenTicket {
+                    ticket: t.id,
+                    at: at.now,
+                });
+                d.changes
+                    .push(at.audit("reopen", format!("ticket {}", t.id)));
+                self.reply(at, texts::REOPENED.into(), d);
+            }
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
 //! logged, so a notice can never cause another notice. A topic name Telegram refuses is
 //! replaced by a plain one, so the client still gets their topic.
 
+use super::take::{TakeButton, TakeOn};
 use crate::card::client_card;
 use crate::change::{Change, Changes, TicketRef};
 use crate::client::Client;
@@ -19,7 +20,8 @@ use crate::label::Label;
 use crate::message::Direction;
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
-    ChatError, ChatGateway, ClientRepository, Clock, OutboxEntry, StoreError, UnitOfWork,
+    ChatError, ChatGateway, ClientRepository, Clock, OutboxEntry, StoreError, TicketRepository,
+    UnitOfWork,
 };
 use crate::texts;
 use std::sync::Arc;
@@ -110,6 +112,7 @@ fn refused(e: &ChatError) -> bool {
 pub struct Delivery {
     chat: Arc<dyn ChatGateway>,
     clients: Arc<dyn ClientRepository>,
+    tickets: Arc<dyn TicketRepository>,
     store: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
     group: GroupId,
@@ -120,6 +123,7 @@ impl Delivery {
     pub fn new(
         chat: Arc<dyn ChatGateway>,
         clients: Arc<dyn ClientRepository>,
+        tickets: Arc<dyn TicketRepository>,
         store: Arc<dyn UnitOfWork>,
         clock: Arc<dyn Clock>,
         group: GroupId,
@@ -127,6 +131,7 @@ impl Delivery {
         Self {
             chat,
             clients,
+            tickets,
             store,
             clock,
             group,
@@ -168,14 +173,17 @@ impl Delivery {
                 message,
                 reply_to,
             } => {
-                self.client_message(*client, *message, *reply_to, done)
+                self.copy_into_topic(*client, *message, *reply_to, done)
                     .await
             }
             Outbound::StaffMessageToClient {
                 client,
                 message,
                 reply_to,
-            } => self.staff_message(*client, *message, *reply_to, done).await,
+            } => {
+                self.copy_to_client(*client, *message, *reply_to, done)
+                    .await
+            }
             Outbound::TextToClient { client, text } => {
                 match self
                     .chat
@@ -346,9 +354,16 @@ impl Delivery {
     }
 
     /// Creates the client's topic, stores it at once (so a failure later never creates a
-    /// second one) and posts the client card at its top. A name Telegram refuses is replaced
-    /// by a plain one, and the card says so.
+    /// second one) and posts the client card at its top, with the take button while the
+    /// client's appeal is open and nobody has it. A name Telegram refuses is replaced by a
+    /// plain one, and the card says so.
     async fn open_topic(&self, client: &Client) -> Result<ThreadId, Failed> {
+        // Read before the topic exists: a failure here leaves nothing half done.
+        let takeable = self
+            .tickets
+            .open_for(client.id)
+            .await?
+            .is_some_and(|t| t.assigned_to.is_none());
         let label = client.display_label();
         let (thread, renamed) = match self.chat.create_topic(&label).await {
             Ok(thread) => (thread, None),
@@ -376,10 +391,17 @@ impl Delivery {
             }])
             .await?;
         // On the card rather than a message of its own: the group's budget is 20 a minute.
-        let card = match renamed {
+        let mut card = match renamed {
             Some(why) => BotText::new(format!("{}\n\n{why}", client_card(client))),
             None => BotText::new(client_card(client)),
         };
+        if takeable {
+            let button = TakeButton {
+                client: client.id,
+                on: TakeOn::Card,
+            };
+            card = card.with_buttons(button.buttons());
+        }
         if self
             .chat
             .send_text(self.group(), Some(thread), &card, None)
@@ -400,7 +422,7 @@ impl Delivery {
         Ok(thread)
     }
 
-    async fn client_message(
+    async fn copy_into_topic(
         &self,
         client: UserId,
         message: MessageId,
@@ -498,7 +520,7 @@ impl Delivery {
         }
     }
 
-    async fn staff_message(
+    async fn copy_to_client(
         &self,
         client: UserId,
         message: MessageId,

@@ -10,13 +10,18 @@ mod client_side;
 mod commands;
 mod delivery;
 mod enote_link;
+pub mod queue;
+mod reminders;
 mod staff_side;
+mod take;
 
 pub use delivery::{Delivery, DeliveryError};
+// Where the handler's callers have always found them.
+pub use crate::message::{Conversation, Inbound};
 
 use crate::change::{Change, Changes, TicketRef};
 use crate::ids::{GroupId, MessageId, ThreadId, UpdateId, UserId};
-use crate::message::{ButtonPress, Direction, EditedMessage, IncomingMessage, Place};
+use crate::message::{Direction, EditedMessage, IncomingMessage, Place};
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
     ClientRepository, Clock, LinkEvent, LinkEventLog, MessageRepository, PendingLinkRepository,
@@ -26,53 +31,6 @@ use crate::texts;
 use crate::working_hours::Schedule;
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
-
-/// What arrived from Telegram, decoded by the adapter.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Inbound {
-    /// A new message.
-    Message(IncomingMessage),
-    /// An edited message.
-    Edited(EditedMessage),
-    /// An inline-button press.
-    Button(ButtonPress),
-    /// Anything the bot does not act on (kept so its update is still marked handled).
-    Ignored,
-}
-
-/// A conversation: the unit of order. Updates of one conversation are handled one after another
-/// in arrival order; different conversations never wait for each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Conversation {
-    /// A client's private chat with the bot.
-    Private(UserId),
-    /// One topic of the support group (a client's conversation with the staff).
-    Topic(ThreadId),
-    /// The support group's General topic.
-    General,
-    /// Anything else: related to nothing, so each such update is its own conversation.
-    Unrelated,
-}
-
-impl Inbound {
-    /// The conversation this update belongs to.
-    pub fn conversation(&self) -> Conversation {
-        let place = match self {
-            Inbound::Message(m) => &m.place,
-            Inbound::Edited(e) => &e.place,
-            Inbound::Button(b) => &b.place,
-            Inbound::Ignored => return Conversation::Unrelated,
-        };
-        match place {
-            Place::Private(user) => Conversation::Private(*user),
-            Place::SupportGroup {
-                thread: Some(t), ..
-            } => Conversation::Topic(*t),
-            Place::SupportGroup { thread: None, .. } => Conversation::General,
-            Place::Elsewhere => Conversation::Unrelated,
-        }
-    }
-}
 
 /// How handling an update in its conversation's lane ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,6 +1,7 @@
 //! The staff's side (docs/product-rules.md: the staff's side): messages in a client's topic go to the client, replies and edits
 //! are mapped, internal notes stay in the topic, commands are dispatched.
 
+use super::take::TakeButton;
 use super::{Decision, DeskError, SupportDesk};
 use crate::change::{Change, TicketRef};
 use crate::command::Command;
@@ -140,6 +141,12 @@ impl SupportDesk {
         d: &mut Decision,
     ) -> Result<(), DeskError> {
         let in_group = matches!(press.place, Place::SupportGroup { group, .. } if group == self.settings.group);
+        if in_group
+            && let Some(who) = press.from.id
+            && let Some(button) = TakeButton::parse(&press.data)
+        {
+            return self.take_pressed(button, who, press, d).await;
+        }
         match (in_group, parse_button_data(&press.data), press.from.id) {
             (true, Some((decision, id)), Some(who)) => {
                 self.link_button(decision, id, who, press, d).await

@@ -81,7 +81,12 @@ fn a_known_client_with_an_open_ticket_just_relays() {
 fn the_phone_is_not_asked_again_within_the_interval() {
     let mut c = client(500, Some(7));
     c.last_phone_prompt_at = Some(now() - Duration::hours(23));
-    let (desk, commits, _) = Kit::new().with_client(c.clone()).desk();
+    // An open appeal, so that the only other thing sent is the relay (a new appeal of a client
+    // with a topic is announced there too).
+    let (desk, commits, _) = Kit::new()
+        .with_client(c.clone())
+        .with_ticket(ticket(3, 500, true))
+        .desk();
     let changes = run(
         &desk,
         &commits,
@@ -90,7 +95,10 @@ fn the_phone_is_not_asked_again_within_the_interval() {
     assert_eq!(sent(&changes).len(), 1, "only the relay");
 
     c.last_phone_prompt_at = Some(now() - Duration::hours(25));
-    let (desk, commits, _) = Kit::new().with_client(c).desk();
+    let (desk, commits, _) = Kit::new()
+        .with_client(c)
+        .with_ticket(ticket(3, 500, true))
+        .desk();
     let changes = run(
         &desk,
         &commits,

@@ -28,6 +28,7 @@ fn delivery(kit: &Kit, chat: MockChatGateway) -> Delivery {
     Delivery::new(
         Arc::new(chat),
         Arc::new(kit.client_repo()),
+        Arc::new(kit.ticket_repo()),
         Arc::new(kit.store()),
         Arc::new(clock),
         group(),

@@ -4,5 +4,8 @@ mod client;
 mod delivery;
 mod lanes;
 mod link;
+mod queue;
+mod reminders;
 mod staff;
+mod take;
 pub(crate) mod testkit;

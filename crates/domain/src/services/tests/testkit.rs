@@ -9,6 +9,7 @@ use crate::ids::{GroupId, MessageId, ThreadId, TicketId, UpdateId, UserId};
 use crate::message::{Content, IncomingMessage, MessageRecord, Place, Sender};
 use crate::owner::{OwnerKey, OwnerProfile, Pet};
 use crate::phone::Phone;
+use crate::ports::store::OpenAppeal;
 use crate::ports::*;
 use crate::services::{DeskPorts, DeskSettings, SupportDesk};
 use crate::ticket::{Ticket, TicketStatus};
@@ -237,6 +238,15 @@ impl Kit {
         repo
     }
 
+    /// The tickets, for [`crate::services::Delivery`] (the desk's own mock is built in `desk`).
+    pub fn ticket_repo(&self) -> MockTicketRepository {
+        let mut repo = MockTicketRepository::new();
+        let open = self.tickets.clone();
+        repo.expect_open_for()
+            .returning(move |c| Ok(open.iter().find(|t| t.client == c && t.is_open()).cloned()));
+        repo
+    }
+
     pub fn desk(self) -> (SupportDesk, Commits, Events) {
         let mut tickets = MockTicketRepository::new();
         let open = self.tickets.clone();
@@ -251,6 +261,18 @@ impl Kit {
                 .max_by_key(|t| t.id)
                 .cloned())
         });
+        let waiting = self.tickets.clone();
+        tickets.expect_waiting_for_answer().returning(move || {
+            Ok(waiting
+                .iter()
+                .filter(|t| t.is_open() && t.waiting_since.is_some())
+                .cloned()
+                .collect())
+        });
+        let (appeals, appeal_clients) = (self.tickets.clone(), self.clients.clone());
+        tickets
+            .expect_open_appeals()
+            .returning(move || Ok(open_appeals(&appeals, &appeal_clients)));
 
         let mut messages = MockMessageRepository::new();
         let by_client = self.messages.clone();
@@ -312,6 +334,33 @@ impl Kit {
         settings.bot_username = Some("PetWealthParentsBot".into());
         (SupportDesk::new(ports, settings), self.commits, self.events)
     }
+}
+
+/// The open tickets with their clients' labels and topics, as the store's `open_appeals` reads
+/// them.
+pub fn open_appeals(tickets: &[Ticket], clients: &[Client]) -> Vec<OpenAppeal> {
+    tickets
+        .iter()
+        .filter(|t| t.is_open())
+        .map(|t| {
+            let client = clients.iter().find(|c| c.id == t.client);
+            OpenAppeal {
+                ticket: t.clone(),
+                label: client.map_or_else(
+                    || {
+                        t.label
+                            .as_deref()
+                            .and_then(|l| crate::label::Label::new(l).ok())
+                            .unwrap_or_else(|| {
+                                crate::label::default_label(None, None, None, t.client)
+                            })
+                    },
+                    Client::display_label,
+                ),
+                thread: client.and_then(|c| c.thread),
+            }
+        })
+        .collect()
 }
 
 /// Runs one update through a desk and returns the single commit it made.
