@@ -156,42 +156,17 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         .with_context(|| format!("cannot listen on LISTEN_ADDR {}", settings.listen_addr))?;
     let listen_addr = listener.local_addr()?;
 
-    let token = settings.bot_token.expose();
-    let base = settings.telegram_api_url.as_str();
-    let poll_bot = adapters_telegram::bot(
-        base,
-        token,
-        Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 15),
-    );
-    let send_bot = adapters_telegram::bot(base, token, Duration::from_secs(30));
-    let admin = BotAdmin::new(send_bot.clone());
-    match admin.me().await {
-        Ok(me) => {
-            tracing::info!(bot_id = me.id, username = ?me.username, "Telegram accepts the token")
-        }
-        Err(ChatError::Unauthorized(e)) => {
-            anyhow::bail!("BOT_TOKEN is rejected by Telegram ({e})")
-        }
-        Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
-    }
-    let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
-    let gateway = Arc::new(TelegramGateway::new(send_bot, group).with_limiter(limiter.clone()));
+    let Telegram {
+        updates,
+        admin,
+        limiter,
+        gateway,
+    } = connect_telegram(&settings).await?;
 
     // Every commit of the use cases names the outbox queues it filled to the sender.
     let (signalling, queued) = SignallingStore::new(store.clone());
     let signalling: Arc<dyn UnitOfWork> = Arc::new(signalling);
 
-    let mut desk_settings = DeskSettings::new(group);
-    desk_settings.bot_username = settings.bot_username.clone();
-    desk_settings.note_prefix = settings.note_prefix.clone();
-    desk_settings.link_ttl = chrono::Duration::from_std(settings.link_ttl)?;
-    desk_settings.phone_prompt_interval =
-        chrono::Duration::from_std(settings.phone_prompt_interval)?;
-    desk_settings.schedule = settings.schedule.clone();
-    desk_settings.first_response_target = settings
-        .first_response_target
-        .map(chrono::Duration::from_std)
-        .transpose()?;
     let desk = Arc::new(SupportDesk::new(
         DeskPorts {
             clients: store.clone(),
@@ -203,7 +178,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             link_log,
             clock: clock.clone(),
         },
-        desk_settings,
+        desk_settings(&settings)?,
     ));
     let delivery = Arc::new(Delivery::new(
         gateway.clone(),
@@ -219,16 +194,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let wake_handler = Arc::new(Notify::new());
     let wake_sender = Arc::new(Notify::new());
     let vitals = Arc::new(Vitals::default());
-    let webhook = match (&settings.webhook_url, &settings.webhook_secret) {
-        (Some(url), Some(secret)) => Some((
-            url.clone(),
-            Webhook {
-                path: webhook_path(url),
-                secret: secret.expose().to_owned(),
-            },
-        )),
-        _ => None,
-    };
+    let webhook = webhook(&settings);
     let http_state = HttpState {
         inbox: store.clone(),
         outbox: store.clone(),
@@ -308,7 +274,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     ];
     if settings.webhook_url.is_none() {
         tasks.push(tokio::spawn(runtime::poll_loop(
-            UpdateSource::new(poll_bot, POLL_TIMEOUT_SECS),
+            updates,
             store,
             wake_handler,
             vitals,
@@ -329,6 +295,77 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tasks,
         listen_addr,
     })
+}
+
+/// The Bot API clients and what keeps Telegram's limits.
+struct Telegram {
+    /// Long polling (its client's timeout is longer than any poll).
+    updates: UpdateSource,
+    admin: BotAdmin,
+    limiter: Arc<RateLimiter>,
+    gateway: Arc<TelegramGateway>,
+}
+
+/// Builds the Bot API clients and checks the token: a token Telegram rejects stops start-up,
+/// a Telegram that does not answer yet does not (the loops retry).
+async fn connect_telegram(settings: &Settings) -> anyhow::Result<Telegram> {
+    let token = settings.bot_token.expose();
+    let base = settings.telegram_api_url.as_str();
+    let poll_bot = adapters_telegram::bot(
+        base,
+        token,
+        Duration::from_secs(u64::from(POLL_TIMEOUT_SECS) + 15),
+    );
+    let send_bot = adapters_telegram::bot(base, token, Duration::from_secs(30));
+    let admin = BotAdmin::new(send_bot.clone());
+    match admin.me().await {
+        Ok(me) => {
+            tracing::info!(bot_id = me.id, username = ?me.username, "Telegram accepts the token")
+        }
+        Err(ChatError::Unauthorized(e)) => {
+            anyhow::bail!("BOT_TOKEN is rejected by Telegram ({e})")
+        }
+        Err(e) => tracing::warn!(error = %e, "Telegram does not answer yet; will keep trying"),
+    }
+    let limiter = Arc::new(RateLimiter::new(settings.rate_limits));
+    let gateway = Arc::new(
+        TelegramGateway::new(send_bot, settings.support_group).with_limiter(limiter.clone()),
+    );
+    Ok(Telegram {
+        updates: UpdateSource::new(poll_bot, POLL_TIMEOUT_SECS),
+        admin,
+        limiter,
+        gateway,
+    })
+}
+
+/// The rules' settings, from the configuration.
+fn desk_settings(settings: &Settings) -> anyhow::Result<DeskSettings> {
+    let mut desk = DeskSettings::new(settings.support_group);
+    desk.bot_username = settings.bot_username.clone();
+    desk.note_prefix = settings.note_prefix.clone();
+    desk.link_ttl = chrono::Duration::from_std(settings.link_ttl)?;
+    desk.phone_prompt_interval = chrono::Duration::from_std(settings.phone_prompt_interval)?;
+    desk.schedule = settings.schedule.clone();
+    desk.first_response_target = settings
+        .first_response_target
+        .map(chrono::Duration::from_std)
+        .transpose()?;
+    Ok(desk)
+}
+
+/// Webhook mode's URL and endpoint, when `WEBHOOK_URL` (and its secret) is set.
+fn webhook(settings: &Settings) -> Option<(String, Webhook)> {
+    match (&settings.webhook_url, &settings.webhook_secret) {
+        (Some(url), Some(secret)) => Some((
+            url.clone(),
+            Webhook {
+                path: webhook_path(url),
+                secret: secret.expose().to_owned(),
+            },
+        )),
+        _ => None,
+    }
 }
 
 /// Tells Telegram how updates reach the bot and registers the command menus, retrying until

@@ -235,6 +235,51 @@ async fn within_telegrams_limits_the_bot_provokes_no_429() {
     bot.shutdown().await;
 }
 
+/// The help desk's own messages — take buttons on new appeals, first-response reminders — share
+/// the group's 20 a minute with the clients' copies: a burst of new appeals whose reminders
+/// fall due while the copies still drain stays within Telegram's limits, and every message
+/// still arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn take_buttons_and_reminders_stay_within_the_groups_budget() {
+    let mut bench = at_telegrams_limits().await;
+    bench.set("FIRST_RESPONSE_TARGET", "2s");
+    let bot = bench.start().await;
+    let clients = [
+        client(8_460_000_001, "Ада", None),
+        client(8_460_000_002, "Богдан", None),
+        client(8_460_000_003, "Віра", None),
+    ];
+    // 3 topics + 3 cards (with the take button) + 9 copies, and reminders at 2 s and 4 s of
+    // waiting: more than the group's 20 a minute.
+    let sent = burst(&bench, &clients, 3);
+    let reminders = |s: &State| {
+        s.bot_messages(s.group_id())
+            .iter()
+            .filter(|m| m.content().is_some_and(|t| t.starts_with("⏰")))
+            .count()
+    };
+    assert!(
+        bench
+            .tg
+            .wait_until(Duration::from_secs(150), |s| delivered(s, &clients, &sent)
+                == 9
+                && reminders(s) >= 3)
+            .await,
+        "every message relayed and the waiting clients reminded\n{}",
+        bench.child_logs()
+    );
+    let cards_with_buttons = bench.tg.read(|s| {
+        s.bot_messages(s.group_id())
+            .iter()
+            .filter(|m| m.button_data().iter().any(|d| d.starts_with("take:")))
+            .count()
+    });
+    assert_eq!(cards_with_buttons, 3, "each new appeal has its take button");
+    assert_eq!(bench.tg.rate_limited_count(), 0, "the bot paces itself");
+    assert_eq!(bench.tg.violations(), 0);
+    bot.shutdown().await;
+}
+
 /// Every client topic is its own queue, and the group's 20 a minute are shared out a delivery
 /// at a time: a client who writes once while another has a backlog waits for a couple of sends,
 /// not for the backlog. And stopping does not wait the backlog out.
