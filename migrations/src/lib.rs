@@ -20,7 +20,9 @@
 //! - `m2025…_000005_instance_lease`: the lease that keeps a second bot instance idle;
 //! - `m2026…_000006_failed_updates`: updates given up after failing for good, with the error;
 //! - `m2026…_000007_appeal_facts`: the help desk's facts about an appeal on `tickets` (waiting
-//!   since, last messages, taken via, reminders sent, away message sent).
+//!   since, last messages, taken via, reminders sent, away message sent);
+//! - `m2026…_000008_ratings`: the client's rating of an appeal on `tickets`, and the index
+//!   auto-close reads through.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -33,6 +35,7 @@ mod m20250601_000004_backfill;
 mod m20251124_000005_instance_lease;
 mod m20261202_000006_failed_updates;
 mod m20261202_000007_appeal_facts;
+mod m20261202_000008_ratings;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -49,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251124_000005_instance_lease::Migration),
             Box::new(m20261202_000006_failed_updates::Migration),
             Box::new(m20261202_000007_appeal_facts::Migration),
+            Box::new(m20261202_000008_ratings::Migration),
         ]
     }
 }

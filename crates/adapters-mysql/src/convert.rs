@@ -20,7 +20,7 @@ use domain::outbound::Queue;
 use domain::owner::OwnerKey;
 use domain::phone::Phone;
 use domain::ports::StoreError;
-use domain::ticket::{Assignee, TakenVia, Ticket, TicketStatus};
+use domain::ticket::{Assignee, Rating, TakenVia, Ticket, TicketStatus};
 
 /// A UTC instant as stored: whole seconds, because MySQL's `DATETIME` keeps whole seconds and
 /// both backends must read back what they were given.
@@ -166,6 +166,12 @@ pub(crate) fn ticket(row: tickets::Model) -> Result<Ticket, StoreError> {
         taken_via: row.taken_via.as_deref().and_then(TakenVia::from_stored),
         reminders_sent: u8::try_from(row.reminders_sent.clamp(0, 2)).unwrap_or(0),
         away_sent_at: row.away_sent_at.map(from_db),
+        // Only the bot writes it, 1 to 5; anything else is read as no rating.
+        rating: row
+            .rating
+            .and_then(|r| u8::try_from(r).ok())
+            .and_then(Rating::new),
+        rated_at: row.rated_at.map(from_db),
     })
 }
 
@@ -325,6 +331,8 @@ mod tests {
             taken_via: None,
             reminders_sent: 0,
             away_sent_at: None,
+            rating: None,
+            rated_at: None,
         };
         assert!(matches!(ticket(row.clone()), Err(StoreError::Corrupt(_))));
         let neg = tickets::Model {

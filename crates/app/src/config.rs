@@ -167,6 +167,9 @@ pub struct Settings {
     /// `FIRST_RESPONSE_TARGET`: how long a client may wait for a first answer, in working time,
     /// before the topic is reminded; `None` (`0`) turns reminders off.
     pub first_response_target: Option<Duration>,
+    /// `AUTO_CLOSE_AFTER`: how long a client may stay silent after staff's last answer before
+    /// the appeal closes by itself; `None` (`0`) turns auto-close off.
+    pub auto_close_after: Option<Duration>,
 }
 
 /// Every setting as text, as the layers give them.
@@ -206,6 +209,7 @@ struct Raw {
     working_hours: Option<String>,
     timezone: Option<String>,
     first_response_target: Option<String>,
+    auto_close_after: Option<String>,
 }
 
 /// The longest duration any setting takes: ten years. Longer ones are refused at start-up, so
@@ -546,6 +550,8 @@ impl Settings {
                 15 * 60,
             )?)
             .filter(|d| !d.is_zero()),
+            auto_close_after: Some(duration("AUTO_CLOSE_AFTER", r.auto_close_after, 72 * 3600)?)
+                .filter(|d| !d.is_zero()),
         })
     }
 
@@ -883,6 +889,7 @@ mod tests {
     fn the_help_desk_settings_have_defaults_and_bad_ones_are_named() {
         let s = load(&MIN).unwrap();
         assert_eq!(s.first_response_target, Some(Duration::from_secs(900)));
+        assert_eq!(s.auto_close_after, Some(Duration::from_secs(72 * 3600)));
         assert!(s.schedule.hours().is_always());
         assert_eq!(
             s.schedule.time_zone(),
@@ -892,11 +899,19 @@ mod tests {
             MIN[0],
             MIN[1],
             ("FIRST_RESPONSE_TARGET", "0"),
+            ("AUTO_CLOSE_AFTER", "0"),
             ("WORKING_HOURS", "mon-fri 09:00-20:00, sat 10:00-16:00"),
             ("TIMEZONE", "Europe/Warsaw"),
         ])
         .unwrap();
         assert_eq!(s.first_response_target, None);
+        assert_eq!(s.auto_close_after, None);
+        assert_eq!(
+            load(&[MIN[0], MIN[1], ("AUTO_CLOSE_AFTER", "3s")])
+                .unwrap()
+                .auto_close_after,
+            Some(Duration::from_secs(3))
+        );
         assert!(!s.schedule.hours().is_always());
         assert_eq!(
             s.schedule.time_zone(),
@@ -907,6 +922,8 @@ mod tests {
             ("WORKING_HOURS", "mon 25:00-26:00"),
             ("TIMEZONE", "Europe/Atlantis"),
             ("FIRST_RESPONSE_TARGET", "soon"),
+            ("AUTO_CLOSE_AFTER", "3 days"),
+            ("AUTO_CLOSE_AFTER", "99999999999h"),
         ] {
             let err = load(&[MIN[0], MIN[1], (key, value)]).unwrap_err();
             assert!(err.to_string().contains(key), "{key}={value}: {err}");

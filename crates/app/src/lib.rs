@@ -7,6 +7,7 @@
 //!
 //! Nothing here holds a business rule: those live in `domain`.
 
+pub mod auto_close;
 pub mod check;
 pub mod config;
 pub mod http;

@@ -264,6 +264,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             wake_sender.clone(),
             stop_rx.clone(),
         )),
+        tokio::spawn(crate::auto_close::auto_close_loop(
+            desk.clone(),
+            wake_sender.clone(),
+            stop_rx.clone(),
+        )),
         tokio::spawn(runtime::expiry_loop(
             desk,
             // Often enough that a flow ends visibly soon after LINK_TTL, even a short one.
@@ -349,6 +354,10 @@ fn desk_settings(settings: &Settings) -> anyhow::Result<DeskSettings> {
     desk.schedule = settings.schedule.clone();
     desk.first_response_target = settings
         .first_response_target
+        .map(chrono::Duration::from_std)
+        .transpose()?;
+    desk.auto_close_after = settings
+        .auto_close_after
         .map(chrono::Duration::from_std)
         .transpose()?;
     Ok(desk)

@@ -10,7 +10,7 @@ use crate::label::Label;
 use crate::message::{Direction, MediaKind};
 use crate::outbound::Outbound;
 use crate::phone::Phone;
-use crate::ticket::{Assignee, TakenVia};
+use crate::ticket::{Assignee, Rating, TakenVia};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +28,7 @@ pub enum TicketRef {
 pub struct AuditEntry {
     /// The staff member.
     pub actor: UserId,
-    /// `link`, `label`, `assign`, `close`, `close_silent`, `reopen`.
+    /// `link`, `label`, `assign`, `close`, `close_silent`, `reopen`, `auto_close`.
     pub action: String,
     /// The client acted upon.
     pub client: UserId,
@@ -113,6 +113,29 @@ pub enum Change {
     CloseTicket {
         /// The ticket.
         ticket: TicketId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Close an open ticket because its client has been silent since staff's last answer
+    /// (auto-close). Guarded in the store: it applies only while the ticket is still open, its
+    /// client does not wait, and staff's last answer came no later than `answered_before`;
+    /// otherwise the whole commit fails with [`crate::ports::StoreError::Conflict`], so the
+    /// notice and the count queued with it go nowhere.
+    AutoCloseTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// When.
+        at: DateTime<Utc>,
+        /// The silence began no later than this (now minus `AUTO_CLOSE_AFTER`).
+        answered_before: DateTime<Utc>,
+    },
+    /// Store the client's rating of an appeal. Applied only while the appeal has none: one
+    /// rating per appeal, whatever presses come later.
+    RateTicket {
+        /// The ticket.
+        ticket: TicketId,
+        /// The rating.
+        rating: Rating,
         /// When.
         at: DateTime<Utc>,
     },

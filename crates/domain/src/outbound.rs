@@ -139,6 +139,15 @@ pub enum Outbound {
         /// Its new text (buttons removed when `None`).
         text: BotText,
     },
+    /// Replace a bot text in the client's chat (the closing notice once rated).
+    EditClientText {
+        /// The client.
+        client: UserId,
+        /// The bot's message in the client's chat.
+        message: MessageId,
+        /// Its new text (buttons removed when `None`).
+        text: BotText,
+    },
     /// Rename the client's topic.
     RenameTopic {
         /// The client.
@@ -176,7 +185,8 @@ impl Outbound {
         match self {
             Outbound::StaffMessageToClient { client, .. }
             | Outbound::TextToClient { client, .. }
-            | Outbound::EditInClient { client, .. } => Some(Queue::Client(*client)),
+            | Outbound::EditInClient { client, .. }
+            | Outbound::EditClientText { client, .. } => Some(Queue::Client(*client)),
             Outbound::ClientMessageToTopic { client, .. }
             | Outbound::TextToTopic { client, .. }
             | Outbound::EditInTopic { client, .. }

@@ -29,9 +29,44 @@ pub const PHONE_NOT_YOURS: &str =
 /// The client's own contact had an unreadable number.
 pub const PHONE_UNREADABLE: &str =
     "Не вдалося розпізнати номер. Спробуйте ще раз кнопкою «📱 Поділитися номером».";
-/// To the client on `/close`.
-pub const CLOSED_FOR_CLIENT: &str =
-    "Ваше звернення закрито. Якщо виникнуть питання — просто напишіть нам 💙";
+/// The first sentence of the closing notice, kept once the client has rated the help.
+macro_rules! closed_sentence {
+    () => {
+        "Ваше звернення закрито. Якщо виникнуть питання — просто напишіть нам 💙"
+    };
+}
+/// To the client on `/close` and on auto-close, above the rating buttons `1`…`5`.
+pub const CLOSED_FOR_CLIENT: &str = concat!(
+    closed_sentence!(),
+    "\n\nОцініть, будь ласка, нашу допомогу: 1 — погано, 5 — чудово."
+);
+
+/// The closing notice once the client rated the help: the buttons give way to thanks.
+pub fn closed_and_rated(rating: u8) -> String {
+    format!("{}\n\nДякуємо за оцінку: {rating}/5 ⭐", closed_sentence!())
+}
+
+/// Answer to a rating button: stored.
+pub const RATE_THANKS: &str = "Дякуємо за оцінку! 💙";
+/// Answer to a rating button of an appeal already rated.
+pub const RATE_ALREADY: &str = "Ви вже оцінили це звернення — дякуємо! 💙";
+/// Answer to a rating button of an appeal that is no longer the one to rate (reopened, or a
+/// newer appeal came after it).
+pub const RATE_STALE: &str = "Це звернення вже не можна оцінити — дякуємо, що ви з нами! 💙";
+
+/// In the topic: the client rated the appeal; `assignee` (a mention, HTML) for a low rating.
+pub fn rating_line(rating: u8, assignee: Option<&str>) -> String {
+    match assignee {
+        Some(who) => format!("⭐ Оцінка клієнта: {rating}/5\n👤 {who}"),
+        None => format!("⭐ Оцінка клієнта: {rating}/5"),
+    }
+}
+
+/// In the topic: the appeal was closed because the client had been silent `silent` (as
+/// [`elapsed`] says it) since staff's last answer.
+pub fn auto_closed(silent: &str) -> String {
+    format!("🕒 Закрито автоматично: клієнт не відповідав {silent}")
+}
 /// In the topic when a message could not reach a client who blocked the bot.
 pub const CLIENT_BLOCKED: &str = "⚠️ Клієнт заблокував бота — повідомлення не доставлено";
 /// How staff see an anonymous group admin who did not sign the message.

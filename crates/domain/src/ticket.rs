@@ -151,6 +151,36 @@ pub struct Ticket {
     pub reminders_sent: u8,
     /// When the client was told the clinic is closed (once per appeal).
     pub away_sent_at: Option<DateTime<Utc>>,
+    /// The client's rating of the help, once they gave one (one per appeal).
+    pub rating: Option<Rating>,
+    /// When the client rated it.
+    pub rated_at: Option<DateTime<Utc>>,
+}
+
+/// A client's rating of an appeal's help: 1 (poor) to 5 (excellent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Rating(u8);
+
+impl Rating {
+    /// The scale.
+    pub const SCALE: std::ops::RangeInclusive<u8> = 1..=5;
+    /// Ratings up to this one are low: the assignee is called to look.
+    pub const LOW: u8 = 3;
+
+    /// A rating, if `n` is on the scale.
+    pub fn new(n: u8) -> Option<Self> {
+        Self::SCALE.contains(&n).then_some(Self(n))
+    }
+
+    /// The number.
+    pub fn get(self) -> u8 {
+        self.0
+    }
+
+    /// Whether it calls for the assignee's attention.
+    pub fn is_low(self) -> bool {
+        self.0 <= Self::LOW
+    }
 }
 
 /// How an appeal got its assignee.
@@ -261,6 +291,8 @@ mod tests {
             taken_via: None,
             reminders_sent: 0,
             away_sent_at: None,
+            rating: None,
+            rated_at: None,
         }
     }
 
@@ -295,6 +327,16 @@ mod tests {
         assert!(t.record_response(first));
         assert!(!t.record_response(Utc::now()));
         assert_eq!(t.first_response_at, Some(first));
+    }
+
+    #[test]
+    fn ratings_are_one_to_five_and_three_or_less_is_low() {
+        assert_eq!(Rating::new(0), None);
+        assert_eq!(Rating::new(6), None);
+        assert!(Rating::new(1).unwrap().is_low());
+        assert!(Rating::new(3).unwrap().is_low());
+        assert!(!Rating::new(4).unwrap().is_low());
+        assert_eq!(Rating::new(5).map(Rating::get), Some(5));
     }
 
     #[test]

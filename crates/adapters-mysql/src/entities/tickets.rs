@@ -25,6 +25,8 @@ pub struct Model {
     pub taken_via: Option<String>,
     pub reminders_sent: i32,
     pub away_sent_at: Option<DateTime>,
+    pub rating: Option<i32>,
+    pub rated_at: Option<DateTime>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -260,6 +260,46 @@ impl SqlStore {
                     .exec(txn)
                     .await?;
             }
+            Change::AutoCloseTicket {
+                ticket,
+                at,
+                answered_before,
+            } => {
+                let res = tickets::Entity::update_many()
+                    .col_expr(tickets::Column::Status, Expr::value(CLOSED))
+                    .col_expr(tickets::Column::ClosedAt, Expr::value(to_db(*at)))
+                    .col_expr(tickets::Column::UpdatedAt, Expr::value(to_db(*at)))
+                    .col_expr(
+                        tickets::Column::OpenClientId,
+                        Expr::value(Option::<i64>::None),
+                    )
+                    .filter(tickets::Column::Id.eq(ticket.get()))
+                    .filter(tickets::Column::OpenClientId.is_not_null())
+                    .filter(tickets::Column::WaitingSince.is_null())
+                    .filter(tickets::Column::LastStaffMessageAt.lte(to_db(*answered_before)))
+                    .exec(txn)
+                    .await?;
+                // Not quiet any more (the client wrote, staff answered again, someone closed
+                // it): the notice and the count queued with the close must not go out either.
+                if res.rows_affected == 0 {
+                    return Err(TxError::Rule(StoreError::Conflict(format!(
+                        "ticket {ticket} is no longer open and quiet: not auto-closed"
+                    ))));
+                }
+            }
+            Change::RateTicket { ticket, rating, at } => {
+                // One rating per appeal: a later one finds it set and writes nothing.
+                tickets::Entity::update_many()
+                    .col_expr(
+                        tickets::Column::Rating,
+                        Expr::value(i32::from(rating.get())),
+                    )
+                    .col_expr(tickets::Column::RatedAt, Expr::value(to_db(*at)))
+                    .filter(tickets::Column::Id.eq(ticket.get()))
+                    .filter(tickets::Column::Rating.is_null())
+                    .exec(txn)
+                    .await?;
+            }
             Change::ReopenTicket { ticket, at } => {
                 let res = tickets::Entity::update_many()
                     .col_expr(tickets::Column::Status, Expr::value(OPEN))

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::client::Client;
 use domain::enote_link::PendingLink;
-use domain::ids::{MessageId, PendingLinkId, ThreadId, UserId};
+use domain::ids::{MessageId, PendingLinkId, ThreadId, TicketId, UserId};
 use domain::label::{Label, default_label};
 use domain::message::MessageRecord;
 use domain::ports::store::OpenAppeal;
@@ -76,6 +76,36 @@ impl TicketRepository for SqlStore {
             .filter(tickets::Column::OpenClientId.gt(0))
             .filter(tickets::Column::WaitingSince.is_not_null())
             .order_by_asc(tickets::Column::WaitingSince)
+            .order_by_asc(tickets::Column::Id)
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+            .into_iter()
+            .map(convert::ticket)
+            .collect()
+    }
+
+    async fn by_id(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        tickets::Entity::find_by_id(id.get())
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::ticket)
+            .transpose()
+    }
+
+    async fn answered_before(
+        &self,
+        answered_before: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        // Open tickets only, through `idx_tickets_open_answered (open_client_id,
+        // last_staff_message_at)`: "> 0" rather than "IS NOT NULL" (the same rows: user ids
+        // are positive), as SQLite searches an index for a range only.
+        tickets::Entity::find()
+            .filter(tickets::Column::OpenClientId.gt(0))
+            .filter(tickets::Column::WaitingSince.is_null())
+            .filter(tickets::Column::LastStaffMessageAt.lte(convert::to_db(answered_before)))
+            .order_by_asc(tickets::Column::LastStaffMessageAt)
             .order_by_asc(tickets::Column::Id)
             .all(self.conn())
             .await

@@ -75,6 +75,8 @@ contract!(
     scenarios::appeal_facts_follow_the_conversation,
     scenarios::waiting_tickets_are_the_open_ones_whose_client_waits,
     scenarios::open_appeals_are_the_open_tickets_with_their_clients_label_and_topic,
+    scenarios::quiet_answered_tickets_are_found_and_auto_close_is_guarded,
+    scenarios::one_rating_per_appeal,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -85,7 +87,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 29,
+        SCENARIOS, 31,
         "update the expected count when adding a scenario"
     );
 }

@@ -18,7 +18,7 @@ use domain::ports::{
     ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, PendingLinkRepository,
     StoreError, TicketRepository, UnitOfWork,
 };
-use domain::ticket::{Assignee, TicketStatus};
+use domain::ticket::{Assignee, Rating, TicketStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::sync::Arc;
 
@@ -1909,4 +1909,177 @@ pub async fn open_appeals_are_the_open_tickets_with_their_clients_label_and_topi
     }
     store.commit(closing).await.unwrap();
     assert!(store.open_appeals().await.unwrap().is_empty());
+}
+
+/// The outbox rows, as actions.
+async fn queued_actions(store: &SqlStore) -> Vec<Outbound> {
+    outbox::Entity::find()
+        .all(store.database().connection())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| serde_json::from_str(&r.action).unwrap())
+        .collect()
+}
+
+pub async fn quiet_answered_tickets_are_found_and_auto_close_is_guarded(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (quiet, later, waits, unanswered, closed) = (uid(61), uid(62), uid(63), uid(64), uid(65));
+    let mut opening = Vec::new();
+    for (i, c) in [quiet, later, waits, unanswered, closed]
+        .into_iter()
+        .enumerate()
+    {
+        opening.push(upsert(c, "Оля", None, None));
+        opening.push(open(c, Some(20 + i as i64), at(8, 0, 0)));
+        opening.push(client_says(c, 10 + i as i64, at(8, 0, 0)));
+    }
+    store.commit(opening).await.unwrap();
+    let answered = |c, when| Change::StaffAnswered {
+        ticket: TicketRef::OpenOf(c),
+        at: when,
+    };
+    let closed_id = open_ticket_id(&store, closed).await;
+    store
+        .commit(vec![
+            answered(quiet, at(9, 0, 0)),
+            answered(later, at(11, 0, 0)),
+            answered(waits, at(9, 0, 0)),
+            answered(closed, at(9, 0, 0)),
+            Change::CloseTicket {
+                ticket: closed_id,
+                at: at(9, 30, 0),
+            },
+        ])
+        .await
+        .unwrap();
+    // The client wrote again after the answer: waiting, so never auto-closed.
+    store
+        .commit(vec![client_says(waits, 30, at(9, 10, 0))])
+        .await
+        .unwrap();
+
+    let found = |before| {
+        let store = store.clone();
+        async move {
+            store
+                .answered_before(before)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| (t.client, t.last_staff_message_at))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found(at(10, 0, 0)).await, vec![(quiet, Some(at(9, 0, 0)))]);
+    assert_eq!(
+        found(at(11, 0, 0)).await,
+        vec![(quiet, Some(at(9, 0, 0))), (later, Some(at(11, 0, 0)))],
+        "oldest answer first, the cutoff itself included"
+    );
+    assert!(found(at(8, 59, 59)).await.is_empty());
+
+    // The guarded close: applies once, with everything committed beside it.
+    let quiet_id = open_ticket_id(&store, quiet).await;
+    let notice = Outbound::TextToClient {
+        client: quiet,
+        text: BotText::new("закрито"),
+    };
+    let auto_close = |ticket, before| {
+        vec![
+            Change::AutoCloseTicket {
+                ticket,
+                at: at(12, 0, 0),
+                answered_before: before,
+            },
+            Change::CountClose { client: quiet },
+            Change::Enqueue(notice.clone()),
+        ]
+    };
+    store
+        .commit(auto_close(quiet_id, at(10, 0, 0)))
+        .await
+        .unwrap();
+    let t = store.by_id(quiet_id).await.unwrap().unwrap();
+    assert_eq!(
+        (t.status, t.closed_at),
+        (TicketStatus::Closed, Some(at(12, 0, 0)))
+    );
+    assert_eq!(store.open_for(quiet).await.unwrap(), None);
+    assert_eq!(found(at(10, 0, 0)).await, vec![]);
+    // Again (a second pass, a restart): refused whole — no second count or notice.
+    let again = store.commit(auto_close(quiet_id, at(10, 0, 0))).await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    // Answered after the cutoff, or waiting: refused as well.
+    let later_id = open_ticket_id(&store, later).await;
+    let waits_id = open_ticket_id(&store, waits).await;
+    for (id, before) in [(later_id, at(10, 0, 0)), (waits_id, at(10, 0, 0))] {
+        let refused = store.commit(auto_close(id, before)).await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        assert!(store.by_id(id).await.unwrap().unwrap().is_open());
+    }
+    let rows = pp_clients_total_closed(&store, quiet).await;
+    assert_eq!(rows, 1, "counted once");
+    assert_eq!(
+        queued_actions(&store)
+            .await
+            .iter()
+            .filter(|a| **a == notice)
+            .count(),
+        1,
+        "one notice"
+    );
+    assert_eq!(
+        store.by_id(TicketId::new(9_999).unwrap()).await.unwrap(),
+        None
+    );
+}
+
+async fn pp_clients_total_closed(store: &SqlStore, client: UserId) -> u32 {
+    ClientRepository::get(store, client)
+        .await
+        .unwrap()
+        .expect("the client")
+        .total_closed
+}
+
+pub async fn one_rating_per_appeal(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![
+            upsert(c, "Оля", None, None),
+            open(c, Some(5), at(8, 0, 0)),
+        ])
+        .await
+        .unwrap();
+    let id = open_ticket_id(&store, c).await;
+    store
+        .commit(vec![Change::CloseTicket {
+            ticket: id,
+            at: at(9, 0, 0),
+        }])
+        .await
+        .unwrap();
+    let fresh = store.by_id(id).await.unwrap().unwrap();
+    assert_eq!((fresh.rating, fresh.rated_at), (None, None));
+
+    let rate = |n, when| Change::RateTicket {
+        ticket: id,
+        rating: Rating::new(n).unwrap(),
+        at: when,
+    };
+    store.commit(vec![rate(2, at(9, 5, 0))]).await.unwrap();
+    // A later rating, of any number, writes nothing (and is no error).
+    store.commit(vec![rate(5, at(9, 6, 0))]).await.unwrap();
+    store.commit(vec![rate(2, at(9, 7, 0))]).await.unwrap();
+    let t = store.by_id(id).await.unwrap().unwrap();
+    assert_eq!((t.rating, t.rated_at), (Rating::new(2), Some(at(9, 5, 0))));
+    assert_eq!(
+        store.latest_for(c).await.unwrap().unwrap().rating,
+        Rating::new(2)
+    );
 }

@@ -2,8 +2,11 @@
 //! against the in-repo fake Bot API (and fake Enote), on SQLite and — where `TEST_MYSQL_URL` is
 //! set — MariaDB. One test binary for the whole suite keeps link times down.
 //!
+//! - `desk_auto_close`: appeals closed by themselves after the client's silence
+//!   (docs/product-rules.md: auto-close);
 //! - `desk_queue`: `/queue`, the open appeals at a glance (docs/product-rules.md: the staff's
 //!   side);
+//! - `desk_rating`: the client's rating after a close (docs/product-rules.md: ratings);
 //! - `desk_reminders`: first-response reminders (docs/product-rules.md: first-response
 //!   reminders);
 //! - `desk_take`: the help desk — the take button and the away message (docs/product-rules.md:
@@ -16,7 +19,9 @@
 //!   listener's timeouts, connection limit and secret-before-body.
 
 mod chaos;
+mod desk_auto_close;
 mod desk_queue;
+mod desk_rating;
 mod desk_reminders;
 mod desk_take;
 mod harness;

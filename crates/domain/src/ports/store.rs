@@ -4,7 +4,7 @@
 use crate::change::Change;
 use crate::client::Client;
 use crate::enote_link::PendingLink;
-use crate::ids::{MessageId, OutboxId, PendingLinkId, ThreadId, UpdateId, UserId};
+use crate::ids::{MessageId, OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId};
 use crate::label::Label;
 use crate::message::MessageRecord;
 use crate::outbound::{Outbound, Queue};
@@ -53,6 +53,15 @@ pub trait TicketRepository: Send + Sync {
     /// Every open appeal (at most one per client), with its client's current label and topic,
     /// in no particular order (`/queue` orders them). Read without a query per appeal.
     async fn open_appeals(&self) -> Result<Vec<OpenAppeal>, StoreError>;
+    /// A ticket by id, open or closed.
+    async fn by_id(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    /// Open tickets whose client waits for nothing (`waiting_since` unset) and whose last staff
+    /// answer came at or before `answered_before`, oldest answer first: what auto-close looks
+    /// at. Read through an index of open tickets, so closed ones cost nothing.
+    async fn answered_before(
+        &self,
+        answered_before: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, StoreError>;
 }
 
 /// An open appeal as `/queue` lists it: the ticket with its facts, and where staff find the

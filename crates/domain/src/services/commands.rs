@@ -11,7 +11,7 @@ use crate::command::Command;
 use crate::ids::{ThreadId, UserId};
 use crate::label::{Label, LabelError, MAX_LABEL_CHARS, auto_label};
 use crate::message::IncomingMessage;
-use crate::outbound::{BotText, Outbound};
+use crate::outbound::Outbound;
 use crate::ports::DirectoryError;
 use crate::texts;
 use crate::ticket::{Assignee, TakenVia, Ticket, Username};
@@ -189,7 +189,7 @@ impl SupportDesk {
         } else {
             d.changes.send(Outbound::TextToClient {
                 client,
-                text: BotText::new(texts::CLOSED_FOR_CLIENT),
+                text: super::rating::closing_notice(t.id),
             });
             self.reply(at, texts::CLOSED_AND_TOLD.into(), d);
         }

@@ -285,6 +285,21 @@ impl Delivery {
                     Err(e) => Err(e.into()),
                 }
             }
+            Outbound::EditClientText {
+                client,
+                message,
+                text,
+            } => {
+                let chat = ChatRef::Client(*client);
+                match self.chat.edit_bot_text(chat, *message, text).await {
+                    // Gone, blocked or unchanged: the client sees what there is to see.
+                    Ok(())
+                    | Err(ChatError::NotModified | ChatError::MessageGone | ChatError::Blocked) => {
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            }
             Outbound::RenameTopic { client, label } => {
                 let c = self.client(*client).await?;
                 let Some(thread) = c.thread else {

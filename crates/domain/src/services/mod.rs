@@ -6,11 +6,13 @@
 //! Every decision is committed at once through [`crate::ports::UnitOfWork`] together with the
 //! mark that the inbound update was handled, so a crash never half-applies an update.
 
+mod auto_close;
 mod client_side;
 mod commands;
 mod delivery;
 mod enote_link;
 pub mod queue;
+mod rating;
 mod reminders;
 mod staff_side;
 mod take;
@@ -60,6 +62,9 @@ pub struct DeskSettings {
     /// How long a client may wait for an answer, in working time, before the topic is
     /// reminded (`FIRST_RESPONSE_TARGET`, default 15 min; `None`: no reminders).
     pub first_response_target: Option<Duration>,
+    /// How long a client may stay silent after staff's last answer before the appeal closes
+    /// by itself (`AUTO_CLOSE_AFTER`, default 72 h; `None`: never).
+    pub auto_close_after: Option<Duration>,
 }
 
 impl DeskSettings {
@@ -73,6 +78,7 @@ impl DeskSettings {
             phone_prompt_interval: Duration::hours(24),
             schedule: Schedule::default(),
             first_response_target: Some(Duration::minutes(15)),
+            auto_close_after: Some(Duration::hours(72)),
         }
     }
 }

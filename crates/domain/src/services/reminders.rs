@@ -31,6 +31,14 @@ pub(crate) fn reminders_due(waited: Duration, target: Duration) -> u8 {
     }
 }
 
+/// A mention that notifies whoever handles an appeal (HTML).
+pub(super) fn mention(assignee: &Assignee) -> String {
+    match assignee {
+        Assignee::Staff { id, name } => texts::mention_staff(*id, name),
+        Assignee::Username(u) => texts::mention_username(u),
+    }
+}
+
 impl SupportDesk {
     /// Reminds the topics of clients who wait too long for an answer (run periodically):
     /// one message per appeal whose due count grew, committed with the new count. Returns
@@ -82,10 +90,7 @@ impl SupportDesk {
         if due <= ticket.reminders_sent {
             return None;
         }
-        let mention = ticket.assigned_to.as_ref().map(|a| match a {
-            Assignee::Staff { id, name } => texts::mention_staff(*id, name),
-            Assignee::Username(u) => texts::mention_username(u),
-        });
+        let mention = ticket.assigned_to.as_ref().map(mention);
         let reminder = Outbound::TextToGroup {
             // The group's own queue: a client's copy into the topic never waits behind it.
             thread: Some(thread),

@@ -1,6 +1,7 @@
 //! The staff's side (docs/product-rules.md: the staff's side): messages in a client's topic go to the client, replies and edits
 //! are mapped, internal notes stay in the topic, commands are dispatched.
 
+use super::rating::RateButton;
 use super::take::TakeButton;
 use super::{Decision, DeskError, SupportDesk};
 use crate::change::{Change, TicketRef};
@@ -140,6 +141,13 @@ impl SupportDesk {
         press: &ButtonPress,
         d: &mut Decision,
     ) -> Result<(), DeskError> {
+        // A client's rating, in their own chat (and so in their own lane).
+        if let Place::Private(user) = press.place
+            && press.from.id == Some(user)
+            && let Some(button) = RateButton::parse(&press.data)
+        {
+            return self.rate_pressed(user, button, press, d).await;
+        }
         let in_group = matches!(press.place, Place::SupportGroup { group, .. } if group == self.settings.group);
         if in_group
             && let Some(who) = press.from.id

@@ -1,10 +1,12 @@
 //! The use cases' tests, one file per use case, over mocked ports (`testkit`).
 
+mod auto_close;
 mod client;
 mod delivery;
 mod lanes;
 mod link;
 mod queue;
+mod rating;
 mod reminders;
 mod staff;
 mod take;

@@ -144,10 +144,18 @@ fn close_tells_the_client_and_a_second_close_changes_nothing() {
             .iter()
             .any(|c| matches!(c, Change::Audit(a) if a.action == "close" && a.actor == uid(600)))
     );
-    assert!(sent(&changes).contains(&Outbound::TextToClient {
-        client: uid(500),
-        text: crate::outbound::BotText::new(texts::CLOSED_FOR_CLIENT)
-    }));
+    let notice = sent(&changes)
+        .into_iter()
+        .find_map(|o| match o {
+            Outbound::TextToClient { client, text } if client == uid(500) => Some(text),
+            _ => None,
+        })
+        .expect("the client is told");
+    assert_eq!(notice.html, texts::CLOSED_FOR_CLIENT);
+    assert!(
+        matches!(&notice.buttons, Some(crate::outbound::Buttons::Inline(rows)) if rows[0].len() == 5),
+        "the rating buttons: {notice:?}"
+    );
 
     let (desk, commits, _) = Kit::new()
         .with_client(client(500, Some(7)))

@@ -73,6 +73,8 @@ pub fn ticket(id: i64, client: i64, open: bool) -> Ticket {
         taken_via: None,
         reminders_sent: 0,
         away_sent_at: None,
+        rating: None,
+        rated_at: None,
     }
 }
 
@@ -268,6 +270,21 @@ impl Kit {
                 .filter(|t| t.is_open() && t.waiting_since.is_some())
                 .cloned()
                 .collect())
+        });
+        let by_id = self.tickets.clone();
+        tickets
+            .expect_by_id()
+            .returning(move |id| Ok(by_id.iter().find(|t| t.id == id).cloned()));
+        let answered = self.tickets.clone();
+        tickets.expect_answered_before().returning(move |before| {
+            let mut quiet: Vec<_> = answered
+                .iter()
+                .filter(|t| t.is_open() && t.waiting_since.is_none())
+                .filter(|t| t.last_staff_message_at.is_some_and(|at| at <= before))
+                .cloned()
+                .collect();
+            quiet.sort_by_key(|t| t.last_staff_message_at);
+            Ok(quiet)
         });
         let (appeals, appeal_clients) = (self.tickets.clone(), self.clients.clone());
         tickets
