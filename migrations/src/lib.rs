@@ -22,7 +22,9 @@
 //! - `m2026…_000007_appeal_facts`: the help desk's facts about an appeal on `tickets` (waiting
 //!   since, last messages, taken via, reminders sent, away message sent);
 //! - `m2026…_000008_ratings`: the client's rating of an appeal on `tickets`, and the index
-//!   auto-close reads through.
+//!   auto-close reads through;
+//! - `m2026…_000009_reports`: the sender of staff messages, the daily report's runs, and the
+//!   indexes the report's range reads go through.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -36,6 +38,7 @@ mod m20251124_000005_instance_lease;
 mod m20261202_000006_failed_updates;
 mod m20261202_000007_appeal_facts;
 mod m20261202_000008_ratings;
+mod m20261202_000009_reports;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -53,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_failed_updates::Migration),
             Box::new(m20261202_000007_appeal_facts::Migration),
             Box::new(m20261202_000008_ratings::Migration),
+            Box::new(m20261202_000009_reports::Migration),
         ]
     }
 }

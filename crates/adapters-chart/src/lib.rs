@@ -245,6 +245,22 @@ fn draw(
     Ok(())
 }
 
+/// The report's chart as the domain asks for it ([`domain::ports::ChartRenderer`]), with the
+/// captions of the domain's text catalogue.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportChart;
+
+impl domain::ports::ChartRenderer for ReportChart {
+    fn daily(&self, days: &[DailyFigures]) -> Result<Vec<u8>, String> {
+        let captions = Captions {
+            title: domain::texts::REPORT_CHART_TITLE,
+            opened: domain::texts::REPORT_CHART_OPENED,
+            median: domain::texts::REPORT_CHART_MEDIAN,
+        };
+        daily_chart(days, &captions).map_err(|e| e.to_string())
+    }
+}
+
 fn encode(rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
     let fail = |e: png::EncodingError| ChartError::Encode(e.to_string());
     let mut out = Vec::new();

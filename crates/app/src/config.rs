@@ -170,6 +170,9 @@ pub struct Settings {
     /// `AUTO_CLOSE_AFTER`: how long a client may stay silent after staff's last answer before
     /// the appeal closes by itself; `None` (`0`) turns auto-close off.
     pub auto_close_after: Option<Duration>,
+    /// `REPORT_AT`: when the daily report is posted in General, in `TIMEZONE`; `None` (unset):
+    /// no daily report.
+    pub report_at: Option<chrono::NaiveTime>,
 }
 
 /// Every setting as text, as the layers give them.
@@ -210,6 +213,7 @@ struct Raw {
     timezone: Option<String>,
     first_response_target: Option<String>,
     auto_close_after: Option<String>,
+    report_at: Option<String>,
 }
 
 /// The longest duration any setting takes: ten years. Longer ones are refused at start-up, so
@@ -284,6 +288,12 @@ fn check_database_url(url: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Reads `REPORT_AT`: a time of day as `HH:MM` (24-hour clock).
+fn parse_report_at(raw: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(raw.trim(), "%H:%M")
+        .map_err(|_| format!("{raw:?} is not a time of day like 09:00 (HH:MM, 24-hour clock)"))
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -550,6 +560,10 @@ impl Settings {
                 15 * 60,
             )?)
             .filter(|d| !d.is_zero()),
+            report_at: match non_empty(r.report_at) {
+                Some(t) => Some(parse_report_at(&t).map_err(|e| invalid("REPORT_AT", e))?),
+                None => None,
+            },
             auto_close_after: Some(duration("AUTO_CLOSE_AFTER", r.auto_close_after, 72 * 3600)?)
                 .filter(|d| !d.is_zero()),
         })
@@ -890,6 +904,13 @@ mod tests {
         let s = load(&MIN).unwrap();
         assert_eq!(s.first_response_target, Some(Duration::from_secs(900)));
         assert_eq!(s.auto_close_after, Some(Duration::from_secs(72 * 3600)));
+        assert_eq!(s.report_at, None);
+        assert_eq!(
+            load(&[MIN[0], MIN[1], ("REPORT_AT", " 09:30 ")])
+                .unwrap()
+                .report_at,
+            chrono::NaiveTime::from_hms_opt(9, 30, 0)
+        );
         assert!(s.schedule.hours().is_always());
         assert_eq!(
             s.schedule.time_zone(),
@@ -924,6 +945,8 @@ mod tests {
             ("FIRST_RESPONSE_TARGET", "soon"),
             ("AUTO_CLOSE_AFTER", "3 days"),
             ("AUTO_CLOSE_AFTER", "99999999999h"),
+            ("REPORT_AT", "9am"),
+            ("REPORT_AT", "25:00"),
         ] {
             let err = load(&[MIN[0], MIN[1], (key, value)]).unwrap_err();
             assert!(err.to_string().contains(key), "{key}={value}: {err}");

@@ -16,6 +16,7 @@ pub mod lease;
 pub mod link_log;
 pub mod queue_signal;
 pub mod reminders;
+pub mod reports;
 pub mod runtime;
 pub mod sender;
 pub mod wiring;

@@ -173,6 +173,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             tickets: store.clone(),
             messages: store.clone(),
             links: store.clone(),
+            reports: store.clone(),
             store: signalling.clone(),
             directory: directory.clone(),
             link_log,
@@ -180,14 +181,17 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         },
         desk_settings(&settings)?,
     ));
-    let delivery = Arc::new(Delivery::new(
-        gateway.clone(),
-        store.clone(),
-        store.clone(),
-        signalling.clone(),
-        clock,
-        group,
-    ));
+    let delivery = Arc::new(
+        Delivery::new(
+            gateway.clone(),
+            store.clone(),
+            store.clone(),
+            signalling.clone(),
+            clock,
+            group,
+        )
+        .with_charts(Arc::new(adapters_chart::ReportChart)),
+    );
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (lost_tx, lost_rx) = watch::channel(false);
@@ -265,6 +269,11 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             stop_rx.clone(),
         )),
         tokio::spawn(crate::auto_close::auto_close_loop(
+            desk.clone(),
+            wake_sender.clone(),
+            stop_rx.clone(),
+        )),
+        tokio::spawn(crate::reports::report_loop(
             desk.clone(),
             wake_sender.clone(),
             stop_rx.clone(),
@@ -360,6 +369,7 @@ fn desk_settings(settings: &Settings) -> anyhow::Result<DeskSettings> {
         .auto_close_after
         .map(chrono::Duration::from_std)
         .transpose()?;
+    desk.report_at = settings.report_at;
     Ok(desk)
 }
 

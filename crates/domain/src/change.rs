@@ -198,6 +198,18 @@ pub enum Change {
         media: MediaKind,
         /// When.
         at: DateTime<Utc>,
+        /// Who wrote it, for a staff message (the report counts answers by sender); `None`
+        /// for a client's.
+        staff: Option<UserId>,
+    },
+    /// The daily report for `day` (the clinic's date) was queued. Guarded in the store: a day
+    /// already posted fails the whole commit with [`crate::ports::StoreError::Conflict`], so
+    /// the report queued with it never goes out twice.
+    DailyReportPosted {
+        /// The clinic's date.
+        day: chrono::NaiveDate,
+        /// When.
+        at: DateTime<Utc>,
     },
     /// After delivery: the id of the copy on the other side.
     MapMessage {

@@ -29,6 +29,8 @@ pub enum Command {
     Cancel,
     /// `/queue`: the open appeals, those waiting for an answer first (anywhere in the group).
     Queue,
+    /// `/report [days]`: the staff's report (anywhere in the group); the arguments as typed.
+    Report(String),
     /// Any other `/word`.
     Unknown(String),
 }
@@ -81,6 +83,7 @@ impl Command {
             "help" => Command::Help,
             "cancel" => Command::Cancel,
             "queue" => Command::Queue,
+            "report" => Command::Report(args.to_owned()),
             _ => Command::Unknown(name.to_owned()),
         })
     }
@@ -119,6 +122,12 @@ mod tests {
             ("/start", Some(Command::Start)),
             ("/queue", Some(Command::Queue)),
             ("/queue@PetWealthParentsBot", Some(Command::Queue)),
+            ("/report", Some(Command::Report(String::new()))),
+            ("/report 7", Some(Command::Report("7".into()))),
+            (
+                "/report@PetWealthParentsBot 30",
+                Some(Command::Report("30".into())),
+            ),
             ("/pay", Some(Command::Unknown("pay".into()))),
             ("hello /phone", None),
             ("/", None),

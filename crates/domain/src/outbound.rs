@@ -3,6 +3,7 @@
 
 use crate::ids::{MessageId, ThreadId, UserId};
 use crate::label::Label;
+use crate::report::DailyFigures;
 use serde::{Deserialize, Serialize};
 
 /// An inline button.
@@ -155,6 +156,15 @@ pub enum Outbound {
         /// The new name.
         label: Label,
     },
+    /// Draw the report's chart of these days and post it in the group outside client topics
+    /// (General, or the topic `/report` was asked in). Drawn at delivery, so the outbox keeps
+    /// the figures, not the picture.
+    ChartToGroup {
+        /// The topic, `None` for General.
+        thread: Option<ThreadId>,
+        /// The days to draw.
+        days: Vec<DailyFigures>,
+    },
     /// Answer an inline-button press (a short notice over the chat).
     AnswerButton {
         /// Telegram's callback query id.
@@ -191,7 +201,9 @@ impl Outbound {
             | Outbound::TextToTopic { client, .. }
             | Outbound::EditInTopic { client, .. }
             | Outbound::RenameTopic { client, .. } => Some(Queue::Topic(*client)),
-            Outbound::TextToGroup { .. } | Outbound::EditGroupText { .. } => Some(Queue::Group),
+            Outbound::TextToGroup { .. }
+            | Outbound::EditGroupText { .. }
+            | Outbound::ChartToGroup { .. } => Some(Queue::Group),
             Outbound::AnswerButton { .. } => None,
         }
     }

@@ -1,11 +1,14 @@
-//! The figures of the help desk's daily report: what one day of appeals looked like. The
-//! report's picture (a chart adapter) and its text are drawn from these values; counting them
-//! is the store's job.
+//! The figures of the help desk's report chart: what one day of appeals looked like. The
+//! chart adapter draws them; `services::report` counts them from the store's facts.
+//!
+//! Stored: the outbox keeps a chart to post (`Outbound::ChartToGroup`) with its days as JSON,
+//! so the field names here are a stored form (`tests/stored_forms.rs`).
 
 use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
 
-/// One day of the help desk, as the daily report shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One day of the help desk, as the report's chart shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DailyFigures {
     /// The day (the clinic's local date).
     pub day: NaiveDate,
@@ -13,8 +16,24 @@ pub struct DailyFigures {
     pub opened: u32,
     /// The median time to the first staff answer of the appeals answered that day; `None`
     /// when no appeal got its first answer that day (such a day has no point on the chart,
-    /// not a zero: nobody answered in no time).
+    /// not a zero: nobody answered in no time). Stored in milliseconds: chrono's durations
+    /// have no serde form of their own.
+    #[serde(rename = "first_response_median_ms", with = "optional_millis")]
     pub first_response_median: Option<Duration>,
+}
+
+/// A duration as whole milliseconds, `null` for none.
+mod optional_millis {
+    use chrono::Duration;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        d.map(|d| d.num_milliseconds()).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        Ok(Option::<i64>::deserialize(d)?.map(Duration::milliseconds))
+    }
 }
 
 impl DailyFigures {

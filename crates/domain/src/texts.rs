@@ -521,6 +521,10 @@ pub const STAFF_MENU: &[(&str, &str)] = &[
         "queue",
         "Черга звернень: хто чекає відповіді (працює і в General)",
     ),
+    (
+        "report",
+        "Звіт за останні дні: /report [днів] (працює і в General)",
+    ),
 ];
 
 /// The clients' command menu (`setMyCommands`, private scope).
@@ -671,6 +675,128 @@ pub const REPORT_CHART_TITLE: &str = "Звернення і перша відп�
 pub const REPORT_CHART_OPENED: &str = "Звернення за день";
 /// The chart's line (right axis): the day's median time to the first answer.
 pub const REPORT_CHART_MEDIAN: &str = "Медіана першої відповіді, хв";
+
+/// `/report` with something other than a number of days.
+pub const REPORT_USAGE: &str =
+    "Використання: <code>/report [днів]</code> — від 1 до 90; без числа — за останню добу.";
+
+/// The report's chart could not be drawn (`reason` as the renderer gave it).
+pub fn chart_not_drawn(reason: &str) -> String {
+    format!("⚠️ Графік звіту не вдалося намалювати: {}", escape(reason))
+}
+
+/// "1 день", "3 дні", "11 днів", "21 день".
+pub fn days_count(n: u32) -> String {
+    let word = match (n % 10, n % 100) {
+        (_, 11..=14) => "днів",
+        (1, _) => "день",
+        (2..=4, _) => "дні",
+        _ => "днів",
+    };
+    format!("{n} {word}")
+}
+
+/// A time span in the report: "менше хвилини", "12 хв", "1 год 5 хв", "2 дн 3 год".
+pub fn report_span(span: chrono::Duration) -> String {
+    let minutes = span.num_minutes().max(0);
+    match minutes {
+        0 => "менше хвилини".to_owned(),
+        1..=59 => format!("{minutes} хв"),
+        60..=1439 if minutes % 60 == 0 => format!("{} год", minutes / 60),
+        60..=1439 => format!("{} год {} хв", minutes / 60, minutes % 60),
+        _ if minutes % 1440 < 60 => format!("{} дн", minutes / 1440),
+        _ => format!("{} дн {} год", minutes / 1440, minutes % 1440 / 60),
+    }
+}
+
+/// Who a line of the report's staff table is about: the id, or the @username an appeal was
+/// assigned to (shown without "@", so the report notifies nobody).
+fn report_staff(who: &crate::services::report::StaffKey) -> String {
+    use crate::services::report::StaffKey;
+    match who {
+        StaffKey::Id(id) => staff_by_id(*id),
+        StaffKey::Username(u) => escape(u),
+    }
+}
+
+/// The staff's report (`/report`, or the daily one in General): the period, appeals opened and
+/// closed, what is open now, the first response, each staff member's part, and the ratings
+/// with links to the low ones. Short lines: it is read on a phone.
+pub fn report(
+    f: &crate::services::report::ReportFigures,
+    tz: chrono_tz::Tz,
+    daily: bool,
+) -> String {
+    let at =
+        |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%d.%m %H:%M").to_string();
+    let title = if daily {
+        "Щоденний звіт"
+    } else {
+        "Звіт"
+    };
+    let mut out = format!(
+        "📊 <b>{title} за {}</b>\n{} – {}\n",
+        days_count(f.period.days),
+        at(f.period.from),
+        at(f.period.to)
+    );
+    out.push_str(&format!(
+        "\n📥 Нових звернень: {} · закрито: {}\n📂 Зараз відкрито: {} · чекають відповіді: {}\n",
+        f.opened, f.closed, f.open_now, f.waiting_now
+    ));
+    let working = if f.working_time {
+        " (у робочий час)"
+    } else {
+        ""
+    };
+    match (f.first_response_median, f.first_response_p90) {
+        (Some(median), Some(p90)) => out.push_str(&format!(
+            "⏱ Перша відповідь{working}: медіана {} · 90% — за {} ({} зв.)\n",
+            report_span(median),
+            report_span(p90),
+            f.first_responses
+        )),
+        _ => out.push_str("⏱ Перших відповідей за період не було\n"),
+    }
+    if f.staff.is_empty() {
+        out.push_str("\n👥 Відповідей працівників за період не було\n");
+    } else {
+        out.push_str("\n👥 <b>Працівники</b>\n");
+        for line in &f.staff {
+            let median = match line.first_response_median {
+                Some(m) => format!(" · медіана {}", report_span(m)),
+                None => String::new(),
+            };
+            out.push_str(&format!(
+                "• {} — відповідей: {} · закрито: {}{median}\n",
+                report_staff(&line.who),
+                line.answers,
+                line.closed
+            ));
+        }
+    }
+    match f.rating_average {
+        Some(avg) => {
+            let avg = format!("{avg:.1}").replace('.', ",");
+            out.push_str(&format!("\n⭐ Оцінок: {} · середня {avg}\n", f.ratings));
+        }
+        None => out.push_str("\n⭐ Оцінок за період не було\n"),
+    }
+    if !f.low.is_empty() {
+        out.push_str("Низькі (≤ 3):\n");
+    }
+    for low in &f.low {
+        let label = match &low.link {
+            Some(link) => format!("<a href=\"{}\">{}</a>", escape(link), escape(&low.label)),
+            None => escape(&low.label),
+        };
+        out.push_str(&format!("• {}★ — {label}\n", low.rating.get()));
+    }
+    if f.low_more > 0 {
+        out.push_str(&format!("…і ще {}\n", f.low_more));
+    }
+    out.trim_end().to_owned()
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,5 +1,6 @@
 //! `messages`: relayed messages. `client_user_id`, `client_message_id` and `group_message_id`
-//! are ours (lookups from either side for replies and edits).
+//! are ours (lookups from either side for replies and edits), and so is `staff_id` (the sender
+//! of a staff message, for the report).
 
 use sea_orm::entity::prelude::*;
 
@@ -20,6 +21,7 @@ pub struct Model {
     pub client_user_id: Option<i64>,
     pub client_message_id: Option<i64>,
     pub group_message_id: Option<i64>,
+    pub staff_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

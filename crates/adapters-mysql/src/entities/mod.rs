@@ -12,6 +12,7 @@ pub mod messages;
 pub mod outbox;
 pub mod pending_links;
 pub mod pp_clients;
+pub mod report_runs;
 pub mod tickets;
 pub mod update_inbox;
 pub mod update_offset;

@@ -9,7 +9,8 @@
 use super::SqlStore;
 use crate::convert::{self, CLOSED, OPEN, to_db};
 use crate::entities::{
-    audit_log, failed_updates, messages, outbox, pending_links, pp_clients, tickets, update_inbox,
+    audit_log, failed_updates, messages, outbox, pending_links, pp_clients, report_runs, tickets,
+    update_inbox,
 };
 use crate::error::{Kind, kind, store_err};
 use async_trait::async_trait;
@@ -287,6 +288,22 @@ impl SqlStore {
                     ))));
                 }
             }
+            Change::DailyReportPosted { day, at } => {
+                // One report a day: a day already posted fails the commit, so the report queued
+                // with the mark never goes out twice.
+                let posted = report_runs::Entity::find_by_id(*day).one(txn).await?;
+                if posted.is_some() {
+                    return Err(TxError::Rule(StoreError::Conflict(format!(
+                        "the daily report for {day} was already posted"
+                    ))));
+                }
+                report_runs::Entity::insert(report_runs::ActiveModel {
+                    day: Set(*day),
+                    posted_at: Set(to_db(*at)),
+                })
+                .exec_without_returning(txn)
+                .await?;
+            }
             Change::RateTicket { ticket, rating, at } => {
                 // One rating per appeal: a later one finds it set and writes nothing.
                 tickets::Entity::update_many()
@@ -394,6 +411,7 @@ impl SqlStore {
                 text,
                 media,
                 at,
+                staff,
             } => {
                 let Some(ticket_id) = self.resolve(txn, *ticket).await? else {
                     return Err(TxError::Rule(StoreError::Conflict(format!(
@@ -415,6 +433,7 @@ impl SqlStore {
                     client_user_id: Set(Some(client.get())),
                     client_message_id: Set(client_message_id.map(i64::from)),
                     group_message_id: Set(group_message_id.map(i64::from)),
+                    staff_id: Set(staff.map(|s| s.get())),
                     ..Default::default()
                 };
                 messages::Entity::insert(row)

@@ -195,6 +195,7 @@ mod tests {
             text: Some("привіт".into()),
             media: MediaKind::Text,
             at: chrono::Utc::now(),
+            staff: None,
         }
     }
 

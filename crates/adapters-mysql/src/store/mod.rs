@@ -1,7 +1,7 @@
 //! [`SqlStore`]: every persistence port of the domain over one connection pool.
 //!
 //! - `reads`: the repositories (`ClientRepository`, `TicketRepository`, `MessageRepository`,
-//!   `PendingLinkRepository`);
+//!   `PendingLinkRepository`, `ReportRepository`);
 //! - `commit`: `UnitOfWork::commit`, applying a use case's `Change`s in one transaction;
 //! - `group_commit`: concurrent commits batched into shared transactions;
 //! - `inbox`: the update inbox (`Inbox`);

@@ -2,10 +2,10 @@
 
 use super::SqlStore;
 use crate::convert;
-use crate::entities::{messages, pending_links, pp_clients, tickets};
+use crate::entities::{audit_log, messages, pending_links, pp_clients, report_runs, tickets};
 use crate::error::store_err;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::client::Client;
 use domain::enote_link::PendingLink;
 use domain::ids::{MessageId, PendingLinkId, ThreadId, TicketId, UserId};
@@ -13,10 +13,11 @@ use domain::label::{Label, default_label};
 use domain::message::MessageRecord;
 use domain::ports::store::OpenAppeal;
 use domain::ports::{
-    ClientRepository, MessageRepository, PendingLinkRepository, StoreError, TicketRepository,
+    ClientRepository, MessageRepository, PendingLinkRepository, ReportRepository, StoreError,
+    TicketRepository,
 };
 use domain::ticket::Ticket;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -239,4 +240,119 @@ impl PendingLinkRepository for SqlStore {
             .map(convert::pending_link)
             .collect()
     }
+}
+
+#[async_trait]
+impl ReportRepository for SqlStore {
+    async fn appeals_touching(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        // Stored times are whole seconds: the end is rounded up, so what was stored in the
+        // current second (e.g. just before `/report`) is inside the range that ends now.
+        // One range read per time column, each through its own index (`idx_tickets_created_at`,
+        // `…_first_response_at`, `…_closed_at`, `…_rated_at`), then the open ones through the
+        // unique index on `open_client_id`: an OR across columns would scan the whole table on
+        // SQLite. An appeal found twice is kept once.
+        let (from, to) = (convert::to_db(from), convert::to_db_ceil(to));
+        let mut rows: HashMap<i64, tickets::Model> = HashMap::new();
+        for column in [
+            tickets::Column::CreatedAt,
+            tickets::Column::FirstResponseAt,
+            tickets::Column::ClosedAt,
+            tickets::Column::RatedAt,
+        ] {
+            for row in tickets::Entity::find()
+                .filter(column.gte(from))
+                .filter(column.lt(to))
+                .all(self.conn())
+                .await
+                .map_err(store_err)?
+            {
+                rows.insert(row.id, row);
+            }
+        }
+        // "> 0" rather than "IS NOT NULL" (the same rows): SQLite searches an index for a range.
+        for row in tickets::Entity::find()
+            .filter(tickets::Column::OpenClientId.gt(0))
+            .all(self.conn())
+            .await
+            .map_err(store_err)?
+        {
+            rows.insert(row.id, row);
+        }
+        let mut rows: Vec<_> = rows.into_values().collect();
+        rows.sort_by_key(|r| r.id);
+        rows.into_iter().map(convert::ticket).collect()
+    }
+
+    async fn answers_by_staff(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, u32)>, StoreError> {
+        // Through `idx_messages_created_staff (created_at, staff_id)`: the range (its end
+        // rounded up to the stored whole seconds), and the sender from the index. Only staff
+        // messages have a sender.
+        let rows: Vec<(Option<i64>, i64)> = messages::Entity::find()
+            .select_only()
+            .column(messages::Column::StaffId)
+            .column_as(messages::Column::Id.count(), "n")
+            .filter(messages::Column::CreatedAt.gte(convert::to_db(from)))
+            .filter(messages::Column::CreatedAt.lt(convert::to_db_ceil(to)))
+            .filter(messages::Column::StaffId.gt(0))
+            .group_by(messages::Column::StaffId)
+            .into_tuple()
+            .all(self.conn())
+            .await
+            .map_err(store_err)?;
+        counted("messages", rows)
+    }
+
+    async fn closes_by_staff(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, u32)>, StoreError> {
+        // Through `idx_audit_log_action_created (action, created_at, actor_id)`. `auto_close`
+        // rows name the client as the actor: they are another action and are left out.
+        let rows: Vec<(Option<i64>, i64)> = audit_log::Entity::find()
+            .select_only()
+            .column(audit_log::Column::ActorId)
+            .column_as(audit_log::Column::Id.count(), "n")
+            .filter(audit_log::Column::Action.is_in(["close", "close_silent"]))
+            .filter(audit_log::Column::CreatedAt.gte(convert::to_db(from)))
+            .filter(audit_log::Column::CreatedAt.lt(convert::to_db_ceil(to)))
+            .group_by(audit_log::Column::ActorId)
+            .into_tuple()
+            .all(self.conn())
+            .await
+            .map_err(store_err)?;
+        counted("audit_log", rows)
+    }
+
+    async fn last_daily_report(&self) -> Result<Option<NaiveDate>, StoreError> {
+        Ok(report_runs::Entity::find()
+            .order_by_desc(report_runs::Column::Day)
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(|r| r.day))
+    }
+}
+
+/// Counts by sender as the domain takes them, ordered by sender.
+fn counted(table: &str, rows: Vec<(Option<i64>, i64)>) -> Result<Vec<(UserId, u32)>, StoreError> {
+    let mut out = rows
+        .into_iter()
+        .filter_map(|(who, n)| who.map(|who| (who, n)))
+        .map(|(who, n)| {
+            let id = UserId::new(who)
+                .map_err(|_| StoreError::Corrupt(format!("{table}: sender {who}")))?;
+            Ok((id, u32::try_from(n).unwrap_or(u32::MAX)))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    out.sort_by_key(|(id, _)| id.get());
+    Ok(out)
 }

@@ -8,6 +8,7 @@
 //! Run with `--nocapture` to see, per backend, which scenarios ran.
 
 mod legacy;
+mod reports;
 mod scenarios;
 mod support;
 
@@ -77,6 +78,8 @@ contract!(
     scenarios::open_appeals_are_the_open_tickets_with_their_clients_label_and_topic,
     scenarios::quiet_answered_tickets_are_found_and_auto_close_is_guarded,
     scenarios::one_rating_per_appeal,
+    reports::report_facts_are_the_same_on_both_backends,
+    reports::the_daily_report_is_marked_once_a_day,
     legacy::original_database_is_upgraded_in_place,
     legacy::migrations_twice_are_a_no_op,
 );
@@ -87,7 +90,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 31,
+        SCENARIOS, 33,
         "update the expected count when adding a scenario"
     );
 }

@@ -75,6 +75,7 @@ pub fn record(client: UserId, ticket: TicketRef, dir: Direction, id: i64, text: 
         text: Some(text.to_owned()),
         media: MediaKind::Text,
         at: at(10, 0, 0),
+        staff: None,
     }
 }
 
@@ -516,6 +517,7 @@ pub async fn messages_are_found_from_both_sides_after_mapping(ctx: Ctx) {
                 text: Some("Дайте, будь ласка, фото 📷".into()),
                 media: MediaKind::Photo,
                 at: at(9, 1, 0),
+                staff: Some(uid(600)),
             },
         ])
         .await
@@ -1579,6 +1581,7 @@ fn client_says(client: UserId, id: i64, when: DateTime<Utc>) -> Change {
             text,
             media,
             at: when,
+            staff: None,
         },
         other => other,
     }

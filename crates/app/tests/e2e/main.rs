@@ -7,6 +7,8 @@
 //! - `desk_queue`: `/queue`, the open appeals at a glance (docs/product-rules.md: the staff's
 //!   side);
 //! - `desk_rating`: the client's rating after a close (docs/product-rules.md: ratings);
+//! - `desk_report`: `/report` and the daily report, text and chart (docs/product-rules.md:
+//!   reports);
 //! - `desk_reminders`: first-response reminders (docs/product-rules.md: first-response
 //!   reminders);
 //! - `desk_take`: the help desk — the take button and the away message (docs/product-rules.md:
@@ -23,6 +25,7 @@ mod desk_auto_close;
 mod desk_queue;
 mod desk_rating;
 mod desk_reminders;
+mod desk_report;
 mod desk_take;
 mod harness;
 mod isolation;

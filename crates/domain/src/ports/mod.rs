@@ -3,26 +3,31 @@
 //!
 //! | port | implemented by |
 //! |---|---|
-//! | [`ClientRepository`], [`TicketRepository`], [`MessageRepository`], [`PendingLinkRepository`], [`UnitOfWork`], [`Inbox`], [`Outbox`] | `adapters-mysql` |
+//! | [`ClientRepository`], [`TicketRepository`], [`MessageRepository`], [`PendingLinkRepository`], [`ReportRepository`], [`UnitOfWork`], [`Inbox`], [`Outbox`] | `adapters-mysql` |
+//! | [`ChartRenderer`] | `adapters-chart` |
 //! | [`ChatGateway`] | `adapters-telegram` |
 //! | [`PracticeDirectory`] | `adapters-enote` |
 //! | [`Clock`], [`LinkEventLog`] | `app` (and [`SystemClock`] here) |
 
+pub mod chart;
 pub mod chat;
 pub mod clock;
 pub mod directory;
 pub mod link_log;
 pub mod store;
 
+pub use chart::ChartRenderer;
 pub use chat::{ChatError, ChatGateway, CommandScope};
 pub use clock::{Clock, SystemClock};
 pub use directory::{DirectoryError, PracticeDirectory};
 pub use link_log::{LinkEvent, LinkEventKind, LinkEventLog};
 pub use store::{
     Arrival, ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, OutboxEntry,
-    PendingLinkRepository, StoreError, TicketRepository, UnitOfWork,
+    PendingLinkRepository, ReportRepository, StoreError, TicketRepository, UnitOfWork,
 };
 
+#[cfg(any(test, feature = "mocks"))]
+pub use chart::MockChartRenderer;
 #[cfg(any(test, feature = "mocks"))]
 pub use chat::MockChatGateway;
 #[cfg(any(test, feature = "mocks"))]
@@ -34,5 +39,5 @@ pub use link_log::MockLinkEventLog;
 #[cfg(any(test, feature = "mocks"))]
 pub use store::{
     MockClientRepository, MockInbox, MockMessageRepository, MockOutbox, MockPendingLinkRepository,
-    MockTicketRepository, MockUnitOfWork,
+    MockReportRepository, MockTicketRepository, MockUnitOfWork,
 };

@@ -10,7 +10,7 @@ use crate::message::MessageRecord;
 use crate::outbound::{Outbound, Queue};
 use crate::ticket::Ticket;
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Why the store failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +75,38 @@ pub struct OpenAppeal {
     pub label: Label,
     /// The client's current topic (`None`: none yet, or staff deleted it).
     pub thread: Option<ThreadId>,
+}
+
+/// The facts the staff's report is computed from (`/report`, the daily report): raw rows of
+/// a UTC range, the same on every backend; medians, percentiles and working time are the
+/// domain's (`services::report`). Each read goes through an index on its time column, so a
+/// day's report costs the same after a year of history as after a week.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ReportRepository: Send + Sync {
+    /// Every appeal that touches `[from, to)` — opened, first answered, closed or rated in
+    /// it — and every appeal open now; each once, in no particular order.
+    async fn appeals_touching(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Ticket>, StoreError>;
+    /// Staff messages relayed to clients in `[from, to)`, counted by sender (messages stored
+    /// before senders were recorded are not counted).
+    async fn answers_by_staff(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, u32)>, StoreError>;
+    /// Appeals closed by staff (`/close`, `/close_silent`) in `[from, to)`, counted by who
+    /// closed them; auto-closes are nobody's and are not counted.
+    async fn closes_by_staff(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(UserId, u32)>, StoreError>;
+    /// The latest day (the clinic's date) the daily report was posted for.
+    async fn last_daily_report(&self) -> Result<Option<NaiveDate>, StoreError>;
 }
 
 /// Relayed messages (`messages`), looked up from either side.

@@ -1,7 +1,7 @@
 //! Staff commands (docs/product-rules.md: the staff's side): `/phone` `/client` `/patient`
 //! `/auto_label` `/label` `/assign` `/close` `/close_silent` `/reopen`, the start of
-//! `/enote_link` and `/cancel` work inside a client's topic; `/help` and `/queue` (`queue.rs`)
-//! anywhere in the group.
+//! `/enote_link` and `/cancel` work inside a client's topic; `/help`, `/queue` (`queue.rs`)
+//! and `/report` (`report.rs`) anywhere in the group.
 
 use super::{Decision, DeskError, SupportDesk};
 use crate::card::client_card;
@@ -60,6 +60,18 @@ impl SupportDesk {
                 self.answer_in_group(thread, msg, text, d);
                 return Ok(());
             }
+            // About everyone too: the text where it was asked, the chart right after it.
+            Command::Report(args) => {
+                match super::report::report_days(&args) {
+                    Some(days) => {
+                        let (text, days) = self.report(days, false).await?;
+                        self.answer_in_group(thread, msg, text, d);
+                        d.changes.send(Outbound::ChartToGroup { thread, days });
+                    }
+                    None => self.answer_in_group(thread, msg, texts::REPORT_USAGE, d),
+                }
+                return Ok(());
+            }
             _ => {}
         }
         let client = match thread {
@@ -104,7 +116,7 @@ impl SupportDesk {
             Command::CloseSilent => self.close(&at, true, d).await?,
             Command::Reopen => self.reopen(&at, d).await?,
             Command::Unknown(name) => self.reply(&at, texts::unknown_command(&name), d),
-            Command::Help | Command::Start | Command::Queue => {}
+            Command::Help | Command::Start | Command::Queue | Command::Report(_) => {}
         }
         Ok(())
     }

@@ -20,8 +20,8 @@ use crate::label::Label;
 use crate::message::Direction;
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
-    ChatError, ChatGateway, ClientRepository, Clock, OutboxEntry, StoreError, TicketRepository,
-    UnitOfWork,
+    ChartRenderer, ChatError, ChatGateway, ClientRepository, Clock, OutboxEntry, StoreError,
+    TicketRepository, UnitOfWork,
 };
 use crate::texts;
 use std::sync::Arc;
@@ -116,6 +116,7 @@ pub struct Delivery {
     store: Arc<dyn UnitOfWork>,
     clock: Arc<dyn Clock>,
     group: GroupId,
+    charts: Option<Arc<dyn ChartRenderer>>,
 }
 
 impl Delivery {
@@ -135,7 +136,15 @@ impl Delivery {
             store,
             clock,
             group,
+            charts: None,
         }
+    }
+
+    /// The same service, drawing the report's charts with `charts` (without one, a chart
+    /// cannot be drawn and staff are told so).
+    pub fn with_charts(mut self, charts: Arc<dyn ChartRenderer>) -> Self {
+        self.charts = Some(charts);
+        self
     }
 
     /// Delivers one entry. On `Ok` the entry is complete (its completion is committed with the
@@ -330,6 +339,7 @@ impl Delivery {
                     Err(e) => Err(e.into()),
                 }
             }
+            Outbound::ChartToGroup { thread, days } => self.post_chart(*thread, days, done).await,
             Outbound::AnswerButton { callback_id, text } => {
                 match self.chat.answer_button(callback_id, text).await {
                     Ok(()) => Ok(()),
@@ -339,6 +349,49 @@ impl Delivery {
                     // An old or unknown query: the spinner is gone anyway.
                     Err(_) => Ok(()),
                 }
+            }
+        }
+    }
+
+    /// Draws the report's chart and posts it in General or a topic. Drawing again would fail
+    /// the same way, so a drawing failure completes the entry with a notice where the chart
+    /// was expected, instead of a retry.
+    async fn post_chart(
+        &self,
+        thread: Option<ThreadId>,
+        days: &[crate::report::DailyFigures],
+        done: &mut Changes,
+    ) -> Result<(), DeliveryError> {
+        let drawn = match &self.charts {
+            Some(charts) => charts.daily(days),
+            None => Err("no chart renderer is set up".to_owned()),
+        };
+        let png = match drawn {
+            Ok(png) => png,
+            Err(reason) => {
+                done.send(Outbound::TextToGroup {
+                    thread,
+                    text: BotText::new(texts::chart_not_drawn(&reason)),
+                    reply_to: None,
+                });
+                return Ok(());
+            }
+        };
+        let mut reopened = false;
+        loop {
+            match self
+                .chat
+                .send_photo(self.group(), thread, png.clone(), None)
+                .await
+            {
+                Ok(_) | Err(ChatError::TopicGone) => return Ok(()),
+                Err(ChatError::TopicClosed) if !reopened => {
+                    if let Some(t) = thread {
+                        self.chat.reopen_topic(t).await?;
+                    }
+                    reopened = true;
+                }
+                Err(e) => return Err(e.into()),
             }
         }
     }

@@ -14,6 +14,7 @@ mod enote_link;
 pub mod queue;
 mod rating;
 mod reminders;
+pub mod report;
 mod staff_side;
 mod take;
 
@@ -27,7 +28,7 @@ use crate::message::{Direction, EditedMessage, IncomingMessage, Place};
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
     ClientRepository, Clock, LinkEvent, LinkEventLog, MessageRepository, PendingLinkRepository,
-    PracticeDirectory, StoreError, TicketRepository, UnitOfWork,
+    PracticeDirectory, ReportRepository, StoreError, TicketRepository, UnitOfWork,
 };
 use crate::texts;
 use crate::working_hours::Schedule;
@@ -65,6 +66,9 @@ pub struct DeskSettings {
     /// How long a client may stay silent after staff's last answer before the appeal closes
     /// by itself (`AUTO_CLOSE_AFTER`, default 72 h; `None`: never).
     pub auto_close_after: Option<Duration>,
+    /// When the daily report is posted in General, in `TIMEZONE` (`REPORT_AT`; `None`: no
+    /// daily report).
+    pub report_at: Option<chrono::NaiveTime>,
 }
 
 impl DeskSettings {
@@ -79,6 +83,7 @@ impl DeskSettings {
             schedule: Schedule::default(),
             first_response_target: Some(Duration::minutes(15)),
             auto_close_after: Some(Duration::hours(72)),
+            report_at: None,
         }
     }
 }
@@ -94,6 +99,8 @@ pub struct DeskPorts {
     pub messages: Arc<dyn MessageRepository>,
     /// Pending link flows.
     pub links: Arc<dyn PendingLinkRepository>,
+    /// The report's facts.
+    pub reports: Arc<dyn ReportRepository>,
     /// Writes.
     pub store: Arc<dyn UnitOfWork>,
     /// Enote.
@@ -155,6 +162,10 @@ impl Decision {
         reply_to: Option<MessageId>,
         at: DateTime<Utc>,
     ) {
+        let staff = match direction {
+            Direction::StaffToClient => msg.from.id,
+            Direction::ClientToStaff => None,
+        };
         let (client_message_id, group_message_id, copy) = match direction {
             Direction::ClientToStaff => (
                 Some(msg.message_id),
@@ -184,6 +195,7 @@ impl Decision {
             text: msg.content.text().map(str::to_owned),
             media: msg.content.kind(),
             at,
+            staff,
         });
         self.changes.send(copy);
     }

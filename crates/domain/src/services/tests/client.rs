@@ -36,6 +36,7 @@ fn first_message_of_a_new_client_opens_a_ticket_and_is_queued_for_the_topic() {
             text: Some("Добрий день!".into()),
             media: MediaKind::Text,
             at: now(),
+            staff: None,
         }
     );
     let out = sent(&changes);

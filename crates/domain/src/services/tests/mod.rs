@@ -8,6 +8,7 @@ mod link;
 mod queue;
 mod rating;
 mod reminders;
+mod report;
 mod staff;
 mod take;
 pub(crate) mod testkit;

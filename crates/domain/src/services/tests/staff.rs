@@ -46,7 +46,7 @@ fn a_staff_message_in_a_topic_goes_to_the_client_as_a_reply_where_it_was_one() {
     msg.reply_to = Some(mid(700));
     let changes = run(&desk, &commits, Inbound::Message(msg));
     assert!(matches!(&changes[0], Change::RecordMessage {
-        ticket: TicketRef::Id(_), direction: Direction::StaffToClient, group_message_id: Some(g), client_message_id: None, .. } if *g == mid(701)));
+        ticket: TicketRef::Id(_), direction: Direction::StaffToClient, group_message_id: Some(g), client_message_id: None, staff: Some(s), .. } if *g == mid(701) && *s == uid(600)));
     assert_eq!(
         sent(&changes),
         vec![Outbound::StaffMessageToClient {

@@ -180,6 +180,11 @@ pub struct Kit {
     pub messages: Vec<MessageRecord>,
     pub links: Vec<PendingLink>,
     pub directory: Option<MockPracticeDirectory>,
+    /// Staff answers and closes the report's store counts, by sender.
+    pub answers: Vec<(UserId, u32)>,
+    pub closes: Vec<(UserId, u32)>,
+    /// The day the daily report was last posted for.
+    pub last_report: Option<chrono::NaiveDate>,
     pub commit_fails: bool,
     pub commits: Commits,
     pub events: Events,
@@ -337,7 +342,26 @@ impl Kit {
         let mut clock = MockClock::new();
         clock.expect_now().returning(now);
 
+        let mut reports = MockReportRepository::new();
+        let touching = self.tickets.clone();
+        let answers = self.answers.clone();
+        let closes = self.closes.clone();
+        let last_report = self.last_report;
+        reports
+            .expect_appeals_touching()
+            .returning(move |_, _| Ok(touching.clone()));
+        reports
+            .expect_answers_by_staff()
+            .returning(move |_, _| Ok(answers.clone()));
+        reports
+            .expect_closes_by_staff()
+            .returning(move |_, _| Ok(closes.clone()));
+        reports
+            .expect_last_daily_report()
+            .returning(move || Ok(last_report));
+
         let ports = DeskPorts {
+            reports: Arc::new(reports),
             clients: Arc::new(self.client_repo()),
             tickets: Arc::new(tickets),
             messages: Arc::new(messages),
