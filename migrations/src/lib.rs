@@ -24,7 +24,8 @@
 //! - `m2026…_000008_ratings`: the client's rating of an appeal on `tickets`, and the index
 //!   auto-close reads through;
 //! - `m2026…_000009_reports`: the sender of staff messages, the daily report's runs, and the
-//!   indexes the report's range reads go through.
+//!   indexes the report's range reads go through;
+//! - `m2026…_000010_pending_link_expiry`: the index the link-expiry pass reads through.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -39,6 +40,7 @@ mod m20261202_000006_failed_updates;
 mod m20261202_000007_appeal_facts;
 mod m20261202_000008_ratings;
 mod m20261202_000009_reports;
+mod m20261202_000010_pending_link_expiry;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -57,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_appeal_facts::Migration),
             Box::new(m20261202_000008_ratings::Migration),
             Box::new(m20261202_000009_reports::Migration),
+            Box::new(m20261202_000010_pending_link_expiry::Migration),
         ]
     }
 }

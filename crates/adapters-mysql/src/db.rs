@@ -100,6 +100,17 @@ impl Database {
         })
     }
 
+    /// Calls `observe` with every statement run through this connection and the clones made
+    /// of it afterwards: how a test sees the SQL the store really sends (to check its query
+    /// plans), or a diagnosis what it costs.
+    pub fn observe_statements(
+        &mut self,
+        observe: impl Fn(&sea_orm::Statement) + Send + Sync + 'static,
+    ) {
+        self.conn
+            .set_metric_callback(move |info| observe(info.statement));
+    }
+
     /// Brings the schema up to date (creates it, or upgrades the original bot's tables in
     /// place). Running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), DatabaseError> {

@@ -232,6 +232,9 @@ impl PendingLinkRepository for SqlStore {
     async fn expired(&self, now: DateTime<Utc>) -> Result<Vec<PendingLink>, StoreError> {
         pending_links::Entity::find()
             .filter(pending_links::Column::ExpiresAt.lte(convert::to_db(now)))
+            // In the index's order (`idx_pending_links_expires_at`), so the pass reads only
+            // the flows past their time.
+            .order_by_asc(pending_links::Column::ExpiresAt)
             .order_by_asc(pending_links::Column::Id)
             .all(self.conn())
             .await
