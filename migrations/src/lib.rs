@@ -25,7 +25,8 @@
 //!   auto-close reads through;
 //! - `m2026…_000009_reports`: the sender of staff messages, the daily report's runs, and the
 //!   indexes the report's range reads go through;
-//! - `m2026…_000010_pending_link_expiry`: the index the link-expiry pass reads through.
+//! - `m2026…_000010_pending_link_expiry`: the index the link-expiry pass reads through;
+//! - `m2026…_000011_topic_group`: which support group each client's topic lives in.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -41,6 +42,7 @@ mod m20261202_000007_appeal_facts;
 mod m20261202_000008_ratings;
 mod m20261202_000009_reports;
 mod m20261202_000010_pending_link_expiry;
+mod m20261202_000011_topic_group;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -60,6 +62,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_ratings::Migration),
             Box::new(m20261202_000009_reports::Migration),
             Box::new(m20261202_000010_pending_link_expiry::Migration),
+            Box::new(m20261202_000011_topic_group::Migration),
         ]
     }
 }

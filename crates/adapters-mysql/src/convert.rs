@@ -119,6 +119,12 @@ pub(crate) fn client(row: pp_clients::Model) -> Result<Client, StoreError> {
         label: label(raw_id, row.label),
         total_closed,
         thread: row.thread_id.map(|v| thread(t, v)).transpose()?,
+        topic_group: row
+            .topic_group_id
+            .map(|v| {
+                GroupId::new(v).map_err(|_| corrupt(t, format!("topic_group_id {v} for {raw_id}")))
+            })
+            .transpose()?,
         link,
         last_phone_prompt_at: row.last_phone_prompt_at.map(from_db),
         blocked: row.blocked,

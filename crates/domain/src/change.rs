@@ -5,7 +5,7 @@
 
 use crate::client::{ClientLink, Profile};
 use crate::enote_link::{NewPendingLink, PendingLink};
-use crate::ids::{OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId};
+use crate::ids::{GroupId, OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId};
 use crate::label::Label;
 use crate::message::{Direction, MediaKind};
 use crate::outbound::Outbound;
@@ -85,6 +85,14 @@ pub enum Change {
         client: UserId,
         /// The topic, `None` when it is gone.
         thread: Option<ThreadId>,
+    },
+    /// Record which support group the client's topic lives in (with [`Change::SetThread`]
+    /// when a topic is created).
+    SetTopicGroup {
+        /// The client.
+        client: UserId,
+        /// The group.
+        group: GroupId,
     },
     /// Mark whether the client blocked the bot (one notice per blocking).
     SetBlocked {

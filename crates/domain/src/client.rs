@@ -1,7 +1,7 @@
 //! Clients (pet parents) and their link to an Enote owner (docs/product-rules.md: linking a client to Enote).
 
 use crate::contract::ContractNumber;
-use crate::ids::{ThreadId, UserId};
+use crate::ids::{GroupId, ThreadId, UserId};
 use crate::label::{Label, default_label};
 use crate::owner::OwnerKey;
 use crate::phone::Phone;
@@ -29,6 +29,9 @@ pub struct Client {
     pub total_closed: u32,
     /// The client's forum topic in the support group, once created.
     pub thread: Option<ThreadId>,
+    /// The support group [`Client::thread`] lives in; `None` (rows from before the bot kept
+    /// it) means the group the bot runs with.
+    pub topic_group: Option<GroupId>,
     /// The Enote owner this client is linked to.
     pub link: Option<ClientLink>,
     /// When the bot last asked for the phone.
@@ -50,6 +53,7 @@ impl Client {
             label: None,
             total_closed: 0,
             thread: None,
+            topic_group: None,
             link: None,
             last_phone_prompt_at: None,
             blocked: false,
@@ -66,6 +70,18 @@ impl Client {
                 self.id,
             )
         })
+    }
+
+    /// The client's topic if it lives in `group` (the support group the bot runs with); a
+    /// topic left behind in an earlier group counts as none, and is recreated in `group`.
+    pub fn topic_in(&self, group: GroupId) -> Option<ThreadId> {
+        self.thread
+            .filter(|_| self.topic_group.is_none_or(|g| g == group))
+    }
+
+    /// Whether the client has a topic, but in another group than `group`.
+    pub fn topic_elsewhere(&self, group: GroupId) -> bool {
+        self.thread.is_some() && self.topic_in(group).is_none()
     }
 
     /// A confirmed phone, if the client shared their own contact.
@@ -122,6 +138,24 @@ mod tests {
         assert_eq!(c.display_label().as_str(), "Олена");
         c.label = Some(Label::new("Олена — Барсік (1001)").unwrap());
         assert_eq!(c.display_label().as_str(), "Олена — Барсік (1001)");
+    }
+
+    #[test]
+    fn a_topic_in_another_group_counts_as_none() {
+        let here = GroupId::new(-100).unwrap();
+        let there = GroupId::new(-200).unwrap();
+        let mut c = Client::new(UserId::new(5).unwrap());
+        c.thread = Some(ThreadId::new(7).unwrap());
+        // Legacy rows: the group the bot runs with.
+        assert_eq!(c.topic_in(here), c.thread);
+        assert!(!c.topic_elsewhere(here));
+        c.topic_group = Some(here);
+        assert_eq!(c.topic_in(here), c.thread);
+        c.topic_group = Some(there);
+        assert_eq!(c.topic_in(here), None);
+        assert!(c.topic_elsewhere(here));
+        c.thread = None;
+        assert!(!c.topic_elsewhere(here));
     }
 
     #[test]

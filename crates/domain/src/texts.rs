@@ -67,6 +67,8 @@ pub fn rating_line(rating: u8, assignee: Option<&str>) -> String {
 pub fn auto_closed(silent: &str) -> String {
     format!("🕒 Закрито автоматично: клієнт не відповідав {silent}")
 }
+/// On the card of a topic recreated after the clinic moved to a new support group.
+pub const TOPIC_MOVED: &str = "ℹ️ Попереднє листування з клієнтом — у попередній групі підтримки.";
 /// In the topic when a message could not reach a client who blocked the bot.
 pub const CLIENT_BLOCKED: &str = "⚠️ Клієнт заблокував бота — повідомлення не доставлено";
 /// How staff see an anonymous group admin who did not sign the message.

@@ -1,4 +1,5 @@
-//! `pp_clients`: the original's client table, plus `last_name`, `thread_id`, `blocked`.
+//! `pp_clients`: the original's client table, plus `last_name`, `thread_id`, `blocked`,
+//! `topic_group_id`.
 
 use sea_orm::entity::prelude::*;
 
@@ -26,6 +27,8 @@ pub struct Model {
     pub linked_at: Option<DateTime>,
     pub thread_id: Option<i64>,
     pub blocked: bool,
+    /// The support group `thread_id` lives in; NULL: the group the bot runs with.
+    pub topic_group_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -206,6 +206,11 @@ impl SqlStore {
                         .await?;
                 }
             }
+            Change::SetTopicGroup { client, group } => {
+                let value = i64::from(*group);
+                self.update_client(txn, *client, now, [(C::TopicGroupId, Expr::value(value))])
+                    .await?;
+            }
             Change::SetBlocked { client, blocked } => {
                 self.update_client(txn, *client, now, [(C::Blocked, Expr::value(*blocked))])
                     .await?;

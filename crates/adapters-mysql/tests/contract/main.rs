@@ -55,6 +55,7 @@ contract!(
     scenarios::ticket_lifecycle_close_reopen_assign_first_response,
     scenarios::reopen_beside_another_open_ticket_is_a_conflict,
     scenarios::set_thread_moves_the_open_ticket,
+    scenarios::the_topic_group_round_trips_and_legacy_rows_have_none,
     scenarios::messages_are_found_from_both_sides_after_mapping,
     scenarios::concurrent_commits_on_one_client_keep_one_ticket_and_every_message,
     scenarios::concurrent_close_counts_are_not_lost,
@@ -90,7 +91,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 33,
+        SCENARIOS, 34,
         "update the expected count when adding a scenario"
     );
 }

@@ -8,7 +8,7 @@ use domain::change::{AuditEntry, Change, TicketRef};
 use domain::client::{ClientLink, Profile};
 use domain::contract::ContractNumber;
 use domain::enote_link::{LinkState, NewPendingLink, PendingLink};
-use domain::ids::{MessageId, OutboxId, ThreadId, TicketId, UpdateId, UserId};
+use domain::ids::{GroupId, MessageId, OutboxId, ThreadId, TicketId, UpdateId, UserId};
 use domain::label::Label;
 use domain::message::{Direction, MediaKind};
 use domain::outbound::{BotText, Outbound, Queue};
@@ -482,6 +482,55 @@ pub async fn set_thread_moves_the_open_ticket(ctx: Ctx) {
         None
     );
     assert!(store.by_thread(thread(99)).await.unwrap().is_none());
+}
+
+pub async fn the_topic_group_round_trips_and_legacy_rows_have_none(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    store
+        .commit(vec![
+            upsert(c, "Олена", None, None),
+            Change::SetThread {
+                client: c,
+                thread: Some(thread(99)),
+            },
+        ])
+        .await
+        .unwrap();
+    // A row written without the group (as before the column existed): none stored.
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert_eq!((got.thread, got.topic_group), (Some(thread(99)), None));
+    // The clinic moved: the topic is recreated in the new group and the group stored with it.
+    let moved = GroupId::new(GROUP - 1).unwrap();
+    store
+        .commit(vec![
+            Change::SetThread {
+                client: c,
+                thread: Some(thread(5)),
+            },
+            Change::SetTopicGroup {
+                client: c,
+                group: moved,
+            },
+        ])
+        .await
+        .unwrap();
+    let got = ClientRepository::get(&*store, c).await.unwrap().unwrap();
+    assert_eq!(
+        (got.thread, got.topic_group),
+        (Some(thread(5)), Some(moved))
+    );
+    assert_eq!(
+        store
+            .by_thread(thread(5))
+            .await
+            .unwrap()
+            .unwrap()
+            .topic_group,
+        Some(moved)
+    );
+    // The rest of the client stays.
+    assert_eq!(got.first_name.as_deref(), Some("Олена"));
 }
 
 pub async fn messages_are_found_from_both_sides_after_mapping(ctx: Ctx) {

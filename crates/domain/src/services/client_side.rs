@@ -150,7 +150,7 @@ impl SupportDesk {
             client: client.id,
             text: BotText::new(texts::PHONE_THANKS).with_buttons(Buttons::RemoveKeyboard),
         });
-        if client.thread.is_some() {
+        if client.topic_in(self.settings.group).is_some() {
             d.changes.send(Outbound::TextToTopic {
                 client: client.id,
                 text: BotText::new(texts::phone_confirmed(&phone.to_string())),
@@ -179,12 +179,12 @@ impl SupportDesk {
             None => {
                 d.changes.push(Change::OpenTicket {
                     client: client.id,
-                    thread: client.thread,
+                    thread: client.topic_in(self.settings.group),
                     label: client.display_label(),
                     at: now,
                 });
                 // A new client's topic does not exist yet: its card carries the button.
-                if client.thread.is_some() {
+                if client.topic_in(self.settings.group).is_some() {
                     self.announce_new_appeal(client.id, d);
                 }
                 (TicketRef::OpenOf(client.id), true)
@@ -249,7 +249,7 @@ impl SupportDesk {
                     .clients
                     .get(user)
                     .await?
-                    .is_some_and(|c| c.thread.is_some());
+                    .is_some_and(|c| c.topic_in(self.settings.group).is_some());
                 if has_topic {
                     d.changes.send(Outbound::TextToTopic {
                         client: user,

@@ -1,8 +1,9 @@
 //! Delivery: carries out one queued outbound action through the chat gateway and records what
 //! came of it. Telegram's refusals that have a known remedy are handled here — a deleted topic
-//! is recreated (the message goes there), a closed one reopened, a reply target that vanished
-//! is dropped, a client who blocked the bot gets a notice in their topic — so the sender only
-//! has to retry what is transient and honour `retry_after`.
+//! is recreated (the message goes there; so is a topic left in an earlier support group, its
+//! card saying where the earlier conversation is), a closed one reopened, a reply target that
+//! vanished is dropped, a client who blocked the bot gets a notice in their topic — so the
+//! sender only has to retry what is transient and honour `retry_after`.
 //!
 //! A refusal retrying cannot cure, of something a person expects to see (a client's message,
 //! a staff answer, a topic's new name), completes the entry with a notice in the client's
@@ -211,7 +212,7 @@ impl Delivery {
                 reply_to,
             } => {
                 let c = self.client(*client).await?;
-                let Some(thread) = c.thread else {
+                let Some(thread) = c.topic_in(self.group) else {
                     return Ok(());
                 };
                 match self.send_in_thread(thread, text, *reply_to).await {
@@ -311,7 +312,7 @@ impl Delivery {
             }
             Outbound::RenameTopic { client, label } => {
                 let c = self.client(*client).await?;
-                let Some(thread) = c.thread else {
+                let Some(thread) = c.topic_in(self.group) else {
                     return Ok(());
                 };
                 match self.chat.rename_topic(thread, label).await {
@@ -424,8 +425,10 @@ impl Delivery {
     /// Creates the client's topic, stores it at once (so a failure later never creates a
     /// second one) and posts the client card at its top, with the take button while the
     /// client's appeal is open and nobody has it. A name Telegram refuses is replaced by a
-    /// plain one, and the card says so.
+    /// plain one, and the card says so. A topic that replaces one left behind in an earlier
+    /// support group says on its card that the earlier conversation is there.
     async fn open_topic(&self, client: &Client) -> Result<ThreadId, Failed> {
+        let moved = client.topic_elsewhere(self.group);
         // Read before the topic exists: a failure here leaves nothing half done.
         let takeable = self
             .tickets
@@ -453,16 +456,26 @@ impl Delivery {
             Err(e) => return Err(e.into()),
         };
         self.store
-            .commit(vec![Change::SetThread {
-                client: client.id,
-                thread: Some(thread),
-            }])
+            .commit(vec![
+                Change::SetThread {
+                    client: client.id,
+                    thread: Some(thread),
+                },
+                Change::SetTopicGroup {
+                    client: client.id,
+                    group: self.group,
+                },
+            ])
             .await?;
         // On the card rather than a message of its own: the group's budget is 20 a minute.
-        let mut card = match renamed {
-            Some(why) => BotText::new(format!("{}\n\n{why}", client_card(client))),
-            None => BotText::new(client_card(client)),
-        };
+        let mut html = client_card(client);
+        if let Some(why) = renamed {
+            html = format!("{html}\n\n{why}");
+        }
+        if moved {
+            html = format!("{html}\n\n{}", texts::TOPIC_MOVED);
+        }
+        let mut card = BotText::new(html);
         if takeable {
             let button = TakeButton {
                 client: client.id,
@@ -504,7 +517,7 @@ impl Delivery {
                 // The client believes staff have read it: staff must at least see that it
                 // did not come, and why.
                 let reason = texts::refusal_reason(&e);
-                let notice = match c.thread {
+                let notice = match c.topic_in(self.group) {
                     Some(_) if e != ChatError::TopicGone => Outbound::TextToTopic {
                         client,
                         text: BotText::new(texts::client_message_not_relayed(&reason)),
@@ -537,12 +550,17 @@ impl Delivery {
     ) -> Result<(), Failed> {
         let client = c.id;
         let mut fresh = false;
-        let mut thread = match c.thread {
+        let mut thread = match c.topic_in(self.group) {
             Some(t) => t,
             None => {
                 fresh = true;
+                // A reply target in a topic left in an earlier group is no message here.
+                if c.topic_elsewhere(self.group) {
+                    reply_to = None;
+                }
                 let t = self.open_topic(c).await?;
                 c.thread = Some(t);
+                c.topic_group = Some(self.group);
                 t
             }
         };
@@ -573,6 +591,7 @@ impl Delivery {
                     c.thread = None;
                     thread = self.open_topic(c).await?;
                     c.thread = Some(thread);
+                    c.topic_group = Some(self.group);
                     fresh = true;
                     reply_to = None;
                 }

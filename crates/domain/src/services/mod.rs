@@ -322,7 +322,7 @@ impl SupportDesk {
             .await
             .ok()
             .flatten()
-            .and_then(|c| c.thread)
+            .and_then(|c| c.topic_in(self.settings.group))
     }
 
     /// Ends link flows whose time ran out (run periodically).

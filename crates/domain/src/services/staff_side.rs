@@ -33,7 +33,14 @@ impl SupportDesk {
         let Some(thread) = thread else {
             return Ok(());
         };
-        let Some(client) = self.ports.clients.by_thread(thread).await? else {
+        // A topic of the same number left in an earlier group is not this one.
+        let Some(client) = self
+            .ports
+            .clients
+            .by_thread(thread)
+            .await?
+            .filter(|c| c.topic_in(self.settings.group).is_some())
+        else {
             return Ok(());
         };
         let Some(staff) = msg.from.id else {

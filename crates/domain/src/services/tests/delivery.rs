@@ -74,10 +74,16 @@ fn the_first_message_creates_the_topic_with_a_card_then_copies() {
     // The topic is stored before the copy, so a failure later never makes a second one.
     assert_eq!(
         commits[0],
-        vec![Change::SetThread {
-            client: uid(500),
-            thread: Some(tid(31))
-        }]
+        vec![
+            Change::SetThread {
+                client: uid(500),
+                thread: Some(tid(31))
+            },
+            Change::SetTopicGroup {
+                client: uid(500),
+                group: group()
+            },
+        ]
     );
     assert_eq!(
         commits[1],
@@ -110,7 +116,10 @@ fn a_card_that_fails_is_queued_at_once_and_survives_a_failed_copy() {
     assert!(matches!(result, Err(DeliveryError::Transient(_))));
     let commits = kit.commits.lock().unwrap();
     assert_eq!(commits.len(), 2, "{commits:?}");
-    assert!(matches!(commits[0][..], [Change::SetThread { .. }]));
+    assert!(matches!(
+        commits[0][..],
+        [Change::SetThread { .. }, Change::SetTopicGroup { .. }]
+    ));
     // The card waits in the outbox (behind the message, which is retried first): the retry
     // finds the topic and would not post a card itself.
     match &commits[1][..] {
@@ -144,10 +153,16 @@ fn a_deleted_topic_is_recreated_and_the_message_delivered_there() {
     let commits = kit.commits.lock().unwrap();
     assert_eq!(
         commits[0],
-        vec![Change::SetThread {
-            client: uid(500),
-            thread: Some(tid(8))
-        }]
+        vec![
+            Change::SetThread {
+                client: uid(500),
+                thread: Some(tid(8))
+            },
+            Change::SetTopicGroup {
+                client: uid(500),
+                group: group()
+            },
+        ]
     );
     assert!(commits[1].contains(&Change::CompleteOutbox(OutboxId::new(77).unwrap())));
 }
@@ -481,10 +496,16 @@ fn a_topic_name_telegram_refuses_falls_back_to_a_plain_one() {
     let commits = kit.commits.lock().unwrap();
     assert_eq!(
         commits[0],
-        vec![Change::SetThread {
-            client: uid(500),
-            thread: Some(tid(31))
-        }]
+        vec![
+            Change::SetThread {
+                client: uid(500),
+                thread: Some(tid(31))
+            },
+            Change::SetTopicGroup {
+                client: uid(500),
+                group: group()
+            },
+        ]
     );
     assert!(commits[1].contains(&Change::MapMessage {
         client: uid(500),
@@ -597,4 +618,103 @@ fn a_staff_answer_that_meets_an_outage_is_retried_not_noticed() {
         futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap_err();
     assert!(matches!(err, DeliveryError::Transient(_)));
     assert!(kit.commits.lock().unwrap().is_empty());
+}
+
+fn moved_client() -> crate::client::Client {
+    let mut c = client(500, Some(7));
+    c.topic_group = Some(crate::ids::GroupId::new(-1001).unwrap());
+    c
+}
+
+#[test]
+fn a_topic_in_an_earlier_group_is_recreated_here_with_the_line_after_the_card() {
+    let kit = Kit::new().with_client(moved_client());
+    let mut chat = MockChatGateway::new();
+    let mut seq = mockall::Sequence::new();
+    chat.expect_create_topic()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_| Ok(tid(31)));
+    chat.expect_send_text()
+        .withf(|to, thread, text, _| {
+            let card = text.html.find("Картка клієнта");
+            let line = text.html.find(texts::TOPIC_MOVED);
+            *to == ChatRef::Group(group())
+                && *thread == Some(tid(31))
+                && matches!((card, line), (Some(c), Some(l)) if c < l)
+        })
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _| Ok(mid(1)));
+    // Never into the old topic's number, and without a reply target from the old group.
+    chat.expect_copy_message()
+        .with(
+            eq(ChatRef::Client(uid(500))),
+            eq(mid(10)),
+            eq(ChatRef::Group(group())),
+            eq(Some(tid(31))),
+            eq(None),
+        )
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _, _, _, _| Ok(mid(2)));
+    let action = Outbound::ClientMessageToTopic {
+        client: uid(500),
+        message: mid(10),
+        reply_to: Some(mid(5)),
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(
+        commits[0],
+        vec![
+            Change::SetThread {
+                client: uid(500),
+                thread: Some(tid(31))
+            },
+            Change::SetTopicGroup {
+                client: uid(500),
+                group: group()
+            },
+        ]
+    );
+}
+
+#[test]
+fn a_topic_already_in_this_group_is_used_without_the_line() {
+    let mut c = client(500, Some(7));
+    c.topic_group = Some(group());
+    let kit = Kit::new().with_client(c);
+    let mut chat = MockChatGateway::new();
+    chat.expect_copy_message()
+        .withf(|_, _, _, thread, _| *thread == Some(tid(7)))
+        .times(1)
+        .returning(|_, _, _, _, _| Ok(mid(2)));
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(to_topic()))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert!(
+        !commits
+            .iter()
+            .flatten()
+            .any(|c| matches!(c, Change::SetThread { .. })),
+        "{commits:?}"
+    );
+}
+
+#[test]
+fn a_notice_for_a_topic_in_an_earlier_group_is_not_sent_into_a_stranger_topic() {
+    let kit = Kit::new().with_client(moved_client());
+    // No expectations: any send would panic.
+    let chat = MockChatGateway::new();
+    let action = Outbound::TextToTopic {
+        client: uid(500),
+        text: crate::outbound::BotText::new("x".to_owned()),
+        reply_to: None,
+    };
+    futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
+    let commits = kit.commits.lock().unwrap();
+    assert_eq!(
+        commits[..],
+        [vec![Change::CompleteOutbox(OutboxId::new(77).unwrap())]]
+    );
 }
