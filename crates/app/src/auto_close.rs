@@ -4,7 +4,7 @@
 //! tickets each pass, and a closed appeal is no longer read, so a restart neither repeats a
 //! close nor loses one.
 
-use crate::runtime::{Shutdown, sleep_or_stop};
+use crate::runtime::{PassLog, Shutdown, periodic};
 use domain::services::SupportDesk;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,7 @@ pub fn interval(after: Duration) -> Duration {
 /// Closes silent appeals once an [`interval`] of the desk's `AUTO_CLOSE_AFTER`, until `stop`,
 /// and wakes the sender when a pass closed something (the notices are queued). Nothing runs
 /// with `AUTO_CLOSE_AFTER=0`.
-pub async fn auto_close_loop(desk: Arc<SupportDesk>, wake_sender: Arc<Notify>, mut stop: Shutdown) {
+pub async fn auto_close_loop(desk: Arc<SupportDesk>, wake_sender: Arc<Notify>, stop: Shutdown) {
     let Some(after) = desk.settings().auto_close_after else {
         tracing::info!("auto-close is off (AUTO_CLOSE_AFTER=0)");
         return;
@@ -28,18 +28,11 @@ pub async fn auto_close_loop(desk: Arc<SupportDesk>, wake_sender: Arc<Notify>, m
     // Only a setting built by hand can be negative (it would close every answered appeal at
     // once, as the rule says): look seldom.
     let every = interval(after.to_std().unwrap_or(Duration::MAX));
-    while !sleep_or_stop(&mut stop, every).await {
-        match desk.auto_close().await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(closed = n, "silent appeals closed automatically");
-                wake_sender.notify_one();
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot auto-close silent appeals; will try again")
-            }
-        }
-    }
+    let log = PassLog {
+        done: "silent appeals closed automatically",
+        failed: "cannot auto-close silent appeals; will try again",
+    };
+    periodic(every, every, wake_sender, stop, log, || desk.auto_close()).await;
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! pass decides from what is stored, so a pass that fails or comes late is made up by the next
 //! one, and a restart neither repeats nor loses a reminder.
 
-use crate::runtime::{Shutdown, sleep_or_stop};
+use crate::runtime::{PassLog, Shutdown, periodic};
 use domain::services::SupportDesk;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,28 +18,21 @@ pub fn interval(target: Duration) -> Duration {
 /// Reminds waiting clients' topics once an [`interval`] of the desk's target, until `stop`,
 /// and wakes the sender when a pass queued something. Nothing runs without a target
 /// (`FIRST_RESPONSE_TARGET=0`).
-pub async fn reminder_loop(desk: Arc<SupportDesk>, wake_sender: Arc<Notify>, mut stop: Shutdown) {
+pub async fn reminder_loop(desk: Arc<SupportDesk>, wake_sender: Arc<Notify>, stop: Shutdown) {
     let Some(target) = desk.settings().first_response_target else {
         tracing::info!("first-response reminders are off (FIRST_RESPONSE_TARGET=0)");
         return;
     };
     // Only a target built by hand can be negative (it reminds nobody): look seldom.
     let every = interval(target.to_std().unwrap_or(Duration::MAX));
-    while !sleep_or_stop(&mut stop, every).await {
-        match desk.remind_waiting().await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(
-                    reminders = n,
-                    "clients waiting for an answer: topics reminded"
-                );
-                wake_sender.notify_one();
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot send first-response reminders; will try again")
-            }
-        }
-    }
+    let log = PassLog {
+        done: "clients waiting for an answer: topics reminded",
+        failed: "cannot send first-response reminders; will try again",
+    };
+    periodic(every, every, wake_sender, stop, log, || {
+        desk.remind_waiting()
+    })
+    .await;
 }
 
 #[cfg(test)]

@@ -185,21 +185,52 @@ pub async fn housekeeping_loop(outbox: Arc<dyn Outbox>, inbox: Arc<dyn Inbox>, m
     }
 }
 
+/// What a periodic pass of the desk says in the log: after a pass that queued messages, and
+/// after one that failed (the next pass tries again).
+pub(crate) struct PassLog {
+    pub done: &'static str,
+    pub failed: &'static str,
+}
+
+/// Runs `pass` after `first`, then once an `every`, until `stop`; a pass that queued messages
+/// (it returns how many) wakes the sender. Every periodic pass of the desk — link expiry,
+/// reminders, auto-close, the daily report — runs on this loop, so they stop, log and wake
+/// alike.
+pub(crate) async fn periodic<F, Fut>(
+    first: Duration,
+    every: Duration,
+    wake_sender: Arc<Notify>,
+    mut stop: Shutdown,
+    log: PassLog,
+    mut pass: F,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize, domain::services::DeskError>>,
+{
+    let mut wait = first;
+    while !sleep_or_stop(&mut stop, wait).await {
+        wait = every;
+        match pass().await {
+            Ok(0) => {}
+            Ok(n) => {
+                tracing::info!(count = n, "{}", log.done);
+                wake_sender.notify_one();
+            }
+            Err(e) => tracing::warn!(error = %e, "{}", log.failed),
+        }
+    }
+}
+
 /// Ends expired link flows once a `every`.
 pub async fn expiry_loop(
     desk: Arc<SupportDesk>,
     every: Duration,
     wake_sender: Arc<Notify>,
-    mut stop: Shutdown,
+    stop: Shutdown,
 ) {
-    while !sleep_or_stop(&mut stop, every).await {
-        match desk.expire_links().await {
-            Ok(0) => {}
-            Ok(n) => {
-                tracing::info!(expired = n, "link flows expired");
-                wake_sender.notify_one();
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot expire link flows"),
-        }
-    }
+    let log = PassLog {
+        done: "link flows expired",
+        failed: "cannot expire link flows; will try again",
+    };
+    periodic(every, every, wake_sender, stop, log, || desk.expire_links()).await;
 }
