@@ -578,12 +578,7 @@ pub const DAY_NAMES: [&[&str]; 7] = [
 /// a mention of whoever handles the appeal (HTML, from [`mention_staff`] or
 /// [`mention_username`]), if anyone does.
 pub fn client_waits(minutes: i64, assignee: Option<&str>) -> String {
-    let waited = match minutes {
-        ..=0 => "менше хвилини".to_owned(),
-        1..=59 => format!("{minutes} хв"),
-        _ if minutes % 60 == 0 => format!("{} год", minutes / 60),
-        _ => format!("{} год {} хв", minutes / 60, minutes % 60),
-    };
+    let waited = span_in_minutes(minutes);
     match assignee {
         Some(who) => format!("⏰ Клієнт чекає {waited} без відповіді.\n👤 {who}"),
         None => format!("⏰ Клієнт чекає {waited} без відповіді."),
@@ -610,16 +605,14 @@ pub fn mention_username(username: &str) -> String {
 /// `/queue` with no open appeal.
 pub const QUEUE_EMPTY: &str = "✅ Відкритих звернень немає — ніхто не чекає відповіді.";
 
-/// A span in `/queue`, short: "7 хв", "2 год 5 хв", "3 дн".
+/// A span in `/queue`: "7 хв", "2 год 5 хв", "3 дн".
 pub fn elapsed(span: crate::services::queue::Elapsed) -> String {
     use crate::services::queue::Elapsed;
-    match span {
-        Elapsed::Minutes(..=0) => "менше хвилини".to_owned(),
-        Elapsed::Minutes(m) => format!("{m} хв"),
-        Elapsed::Hours { hours, minutes: 0 } => format!("{hours} год"),
-        Elapsed::Hours { hours, minutes } => format!("{hours} год {minutes} хв"),
-        Elapsed::Days(d) => format!("{d} дн"),
-    }
+    span_in_minutes(match span {
+        Elapsed::Minutes(m) => m,
+        Elapsed::Hours { hours, minutes } => hours * 60 + minutes,
+        Elapsed::Days(d) => d * 1440,
+    })
 }
 
 /// The answer to `/queue`: a header with the counts, then one line an appeal — the label
@@ -700,7 +693,13 @@ pub fn days_count(n: u32) -> String {
 
 /// A time span in the report: "менше хвилини", "12 хв", "1 год 5 хв", "2 дн 3 год".
 pub fn report_span(span: chrono::Duration) -> String {
-    let minutes = span.num_minutes().max(0);
+    span_in_minutes(span.num_minutes())
+}
+
+/// How every span reads, in reminders, `/queue`, auto-close and the report: "менше хвилини",
+/// "12 хв", "1 год 5 хв", "2 дн", "2 дн 3 год".
+fn span_in_minutes(minutes: i64) -> String {
+    let minutes = minutes.max(0);
     match minutes {
         0 => "менше хвилини".to_owned(),
         1..=59 => format!("{minutes} хв"),
