@@ -280,9 +280,13 @@ async fn in_lane(job: Job, shared: &Shared) {
         let desk = shared.desk.clone();
         let handling = inbound.clone();
         // A task of its own, so that a bug that panics is a failure of this update only.
-        let result = tokio::spawn(async move { desk.handle_in_lane(update, &handling).await })
-            .await
-            .unwrap_or_else(|e| Err(panicked(e)));
+        let result = tokio::spawn(async move {
+            desk.handle_in_lane(update, &handling)
+                .await
+                .map_err(Failure::Desk)
+        })
+        .await
+        .unwrap_or_else(|e| Err(Failure::panicked(e)));
         match result {
             Ok(Handled::Done) => {
                 tracing::debug!(outcome = "handled");
@@ -325,9 +329,10 @@ async fn off_lane(update: UpdateId, inbound: Inbound, shared: Shared) {
         let result = tokio::spawn(async move {
             desk.handle_with_directory(update, handling, directory)
                 .await
+                .map_err(Failure::Desk)
         })
         .await
-        .unwrap_or_else(|e| Err(panicked(e)));
+        .unwrap_or_else(|e| Err(Failure::panicked(e)));
         match result {
             Ok(()) => {
                 tracing::debug!(outcome = "handled after an Enote lookup");
@@ -357,7 +362,7 @@ struct Attempts {
 
 impl Attempts {
     /// Counts a failure and waits before the next try; false when the bot is stopping.
-    async fn failed(&mut self, e: &DeskError, shared: &Shared) -> bool {
+    async fn failed(&mut self, e: &Failure, shared: &Shared) -> bool {
         let wait = if e.is_transient() {
             self.transient += 1;
             tracing::warn!(error = %e, failures = self.transient, outcome = "will retry", "update not handled: the database is unavailable");
@@ -374,7 +379,7 @@ impl Attempts {
 
 /// Records the update as failed, with a notice for the staff; retried while the database is
 /// away (the update must not be lost, and must not block its lane either).
-async fn give_up(update: UpdateId, inbound: &Inbound, e: &DeskError, shared: &Shared) {
+async fn give_up(update: UpdateId, inbound: &Inbound, e: &Failure, shared: &Shared) {
     let error = e.to_string();
     tracing::error!(error = %error, outcome = "given up", "update failed for good; kept in failed_updates");
     let mut retry = Retry::default();
@@ -392,18 +397,33 @@ async fn give_up(update: UpdateId, inbound: &Inbound, e: &DeskError, shared: &Sh
     }
 }
 
-fn panicked(e: tokio::task::JoinError) -> DeskError {
-    let why = match e.try_into_panic() {
-        Ok(p) => p
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| p.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown".into()),
-        Err(e) => e.to_string(),
-    };
-    DeskError::Store(domain::ports::StoreError::Other(format!(
-        "internal error (panic): {why}"
-    )))
+/// Why handling an update failed: the desk's error, or a bug that panicked (caught per update,
+/// so it fails that update alone).
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    #[error(transparent)]
+    Desk(DeskError),
+    #[error("internal error (panic): {0}")]
+    Panic(String),
+}
+
+impl Failure {
+    fn panicked(e: tokio::task::JoinError) -> Self {
+        let why = match e.try_into_panic() {
+            Ok(p) => p
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into()),
+            Err(e) => e.to_string(),
+        };
+        Failure::Panic(why)
+    }
+
+    /// Whether trying again later may succeed (the database is away); a panic will repeat.
+    fn is_transient(&self) -> bool {
+        matches!(self, Failure::Desk(e) if e.is_transient())
+    }
 }
 
 /// Enote with one deadline for all the lookups of one update: past it, every call fails at
