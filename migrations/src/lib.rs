@@ -26,7 +26,8 @@
 //! - `m2026…_000009_reports`: the sender of staff messages, the daily report's runs, and the
 //!   indexes the report's range reads go through;
 //! - `m2026…_000010_pending_link_expiry`: the index the link-expiry pass reads through;
-//! - `m2026…_000011_topic_group`: which support group each client's topic lives in.
+//! - `m2026…_000011_topic_group`: which support group each client's topic lives in;
+//! - `m2026…_000012_former_topics`: topics clients left behind in an earlier support group.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -43,6 +44,7 @@ mod m20261202_000008_ratings;
 mod m20261202_000009_reports;
 mod m20261202_000010_pending_link_expiry;
 mod m20261202_000011_topic_group;
+mod m20261202_000012_former_topics;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -63,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_reports::Migration),
             Box::new(m20261202_000010_pending_link_expiry::Migration),
             Box::new(m20261202_000011_topic_group::Migration),
+            Box::new(m20261202_000012_former_topics::Migration),
         ]
     }
 }

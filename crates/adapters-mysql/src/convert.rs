@@ -8,7 +8,7 @@
 //!   normalize, an over-long label, a malformed owner key) is dropped or trimmed with a
 //!   warning, so that one odd legacy value does not make a client unreachable forever.
 
-use crate::entities::{messages, pending_links, pp_clients, tickets};
+use crate::entities::{former_topics, messages, pending_links, pp_clients, tickets};
 use chrono::{DateTime, NaiveDateTime, SubsecRound, TimeDelta, Utc};
 use domain::client::{Client, ClientLink};
 use domain::contract::ContractNumber;
@@ -19,7 +19,7 @@ use domain::message::{Direction, MediaKind, MessageRecord};
 use domain::outbound::Queue;
 use domain::owner::OwnerKey;
 use domain::phone::Phone;
-use domain::ports::StoreError;
+use domain::ports::{FormerTopic, StoreError};
 use domain::ticket::{Assignee, Rating, TakenVia, Ticket, TicketStatus};
 
 /// A UTC instant as stored: whole seconds, because MySQL's `DATETIME` keeps whole seconds and
@@ -238,6 +238,14 @@ pub(crate) fn pending_link(row: pending_links::Model) -> Result<PendingLink, Sto
         initiator: user(t, row.initiator_id)?,
         state,
         expires_at: from_db(row.expires_at),
+    })
+}
+
+/// A `former_topics` row.
+pub(crate) fn former_topic(row: former_topics::Model) -> Result<FormerTopic, StoreError> {
+    Ok(FormerTopic {
+        client: user("former_topics", row.client_user_id)?,
+        hinted_at: row.hinted_at.map(from_db),
     })
 }
 

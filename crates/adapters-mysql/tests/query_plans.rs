@@ -123,7 +123,27 @@ async fn the_stores_statements_use_indexes() {
         .await
         .unwrap();
     ClientRepository::get(&store, client).await.unwrap();
-    store.by_thread(thread).await.unwrap();
+    store.by_topic(group, thread).await.unwrap();
+    let old_group = GroupId::new(-1_001_111_111_111).unwrap();
+    store.by_topic(old_group, thread).await.unwrap();
+    store.former_topic(old_group, thread).await.unwrap();
+    store
+        .commit(vec![
+            Change::KeepFormerTopic {
+                client,
+                group: old_group,
+                thread,
+            },
+            Change::FormerTopicHinted {
+                client,
+                group: old_group,
+                thread,
+                at: now,
+            },
+        ])
+        .await
+        .unwrap();
+    store.claim_legacy_topics().await.unwrap();
     let ticket = store.open_for(client).await.unwrap().expect("open");
     store.latest_for(client).await.unwrap();
     store.by_id(ticket.id).await.unwrap();

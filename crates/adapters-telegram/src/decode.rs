@@ -206,13 +206,27 @@ fn place(m: &Value, group: GroupId) -> Place {
         },
         Some("supergroup") if id == group.get() => Place::SupportGroup {
             group,
-            thread: if m.get("is_topic_message").and_then(Value::as_bool) == Some(true) {
-                int_of(m, "message_thread_id").and_then(|t| ThreadId::new(t).ok())
-            } else {
-                None
+            thread: topic_of(m),
+        },
+        // Another forum's topic (the group the clinic moved from, or any group someone added
+        // the bot to): the domain decides whether it is a client's old topic.
+        Some("supergroup") => match (GroupId::new(id), topic_of(m)) {
+            (Ok(other), Some(thread)) => Place::OtherGroupTopic {
+                group: other,
+                thread,
             },
+            _ => Place::Elsewhere,
         },
         _ => Place::Elsewhere,
+    }
+}
+
+/// The topic a group message is in; `None` in General.
+fn topic_of(m: &Value) -> Option<ThreadId> {
+    if m.get("is_topic_message").and_then(Value::as_bool) == Some(true) {
+        int_of(m, "message_thread_id").and_then(|t| ThreadId::new(t).ok())
+    } else {
+        None
     }
 }
 
@@ -247,6 +261,11 @@ fn message(m: &Value, group: GroupId) -> Option<IncomingMessage> {
     if place == Place::Elsewhere {
         return None;
     }
+    // An admin writing on behalf of a group is staff of that group, whichever it is.
+    let group = match place {
+        Place::OtherGroupTopic { group: other, .. } => other,
+        _ => group,
+    };
     let message_id = MessageId::new(int_of(m, "message_id")?).ok()?;
     // Forum quirk: inside a topic, a message that replies to nothing "replies" to the topic's
     // creation message (whose id is the thread id). That is no reply.
@@ -346,6 +365,45 @@ mod tests {
         let other = json!({"update_id": 5, "message": {"message_id": 3, "date": 0,
             "chat": {"id": -100999, "type": "supergroup"}, "from": user(600), "text": "hi"}});
         assert_eq!(decode(&other.to_string(), group()), Inbound::Ignored);
+    }
+
+    #[test]
+    fn a_topic_of_another_forum_is_told_by_its_group() {
+        const OLD: i64 = -1001111111111;
+        let in_old = json!({"update_id": 24, "message": {"message_id": 40, "date": 0,
+            "message_thread_id": 7, "is_topic_message": true,
+            "chat": {"id": OLD, "type": "supergroup", "is_forum": true},
+            "from": user(600), "text": "Добрий день"}});
+        let Inbound::Message(m) = decode(&in_old.to_string(), group()) else {
+            panic!()
+        };
+        assert_eq!(
+            m.place,
+            Place::OtherGroupTopic {
+                group: GroupId::new(OLD).unwrap(),
+                thread: ThreadId::new(7).unwrap()
+            }
+        );
+        assert!(!m.from.is_bot);
+        // An anonymous admin of that group writes as staff there, not as a stranger chat.
+        let anonymous = json!({"update_id": 25, "message": {"message_id": 41, "date": 0,
+            "message_thread_id": 7, "is_topic_message": true,
+            "chat": {"id": OLD, "type": "supergroup", "is_forum": true},
+            "from": anonymous_bot(), "sender_chat": {"id": OLD, "type": "supergroup"},
+            "text": "Добрий день"}});
+        let Inbound::Message(m) = decode(&anonymous.to_string(), group()) else {
+            panic!()
+        };
+        assert!(!m.from.is_bot);
+        // Its General, and basic groups, stay ignored.
+        let general = json!({"update_id": 26, "message": {"message_id": 42, "date": 0,
+            "chat": {"id": OLD, "type": "supergroup", "is_forum": true},
+            "from": user(600), "text": "hi"}});
+        assert_eq!(decode(&general.to_string(), group()), Inbound::Ignored);
+        let basic = json!({"update_id": 27, "message": {"message_id": 43, "date": 0,
+            "message_thread_id": 7, "is_topic_message": true,
+            "chat": {"id": -4000000001i64, "type": "group"}, "from": user(600), "text": "hi"}});
+        assert_eq!(decode(&basic.to_string(), group()), Inbound::Ignored);
     }
 
     #[test]

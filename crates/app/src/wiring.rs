@@ -145,6 +145,19 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let holder = lease::instance_name();
     lease::acquire(&db, &holder, settings.lease_ttl).await;
     let store = Arc::new(SqlStore::new(db.clone(), group));
+    // Before any update is handled, and under the lease: topics stored before the bot kept
+    // their group are this group's, so a later move to a new group knows they are in the old.
+    let stamped = store
+        .claim_legacy_topics()
+        .await
+        .context("cannot record the support group of existing topics")?;
+    if stamped > 0 {
+        tracing::info!(
+            clients = stamped,
+            group = group.get(),
+            "recorded the support group of existing client topics"
+        );
+    }
     let directory = directory(&settings)?;
     let link_log = Arc::new(
         FileLinkLog::new(&settings.log_dir)

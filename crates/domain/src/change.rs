@@ -94,6 +94,29 @@ pub enum Change {
         /// The group.
         group: GroupId,
     },
+    /// Remember a topic the client leaves behind in an earlier support group, as a new one is
+    /// made for them in the current group, so that staff writing there can be told where the
+    /// conversation went. A topic already remembered keeps what is stored about it.
+    KeepFormerTopic {
+        /// Whose topic it was.
+        client: UserId,
+        /// The earlier group.
+        group: GroupId,
+        /// The topic there.
+        thread: ThreadId,
+    },
+    /// The bot answered a staff message in a topic of an earlier support group (remembering
+    /// the topic as the client's former one, if it was not yet).
+    FormerTopicHinted {
+        /// Whose topic it is.
+        client: UserId,
+        /// The earlier group.
+        group: GroupId,
+        /// The topic there.
+        thread: ThreadId,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// Mark whether the client blocked the bot (one notice per blocking).
     SetBlocked {
         /// The client.

@@ -90,7 +90,7 @@ positive_id!(
 );
 
 /// The support supergroup (a forum). Always negative on Telegram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct GroupId(i64);
 

@@ -148,6 +148,15 @@ pub enum Place {
     },
     /// Any other group or channel: ignored.
     Elsewhere,
+    /// A topic of a forum supergroup other than the support group — such as the group the
+    /// clinic moved away from. Only a staff message in a known client's topic there is
+    /// answered (with a pointer to the new group); everything else is ignored.
+    OtherGroupTopic {
+        /// The group.
+        group: GroupId,
+        /// The topic.
+        thread: ThreadId,
+    },
 }
 
 /// The content of an incoming message.
@@ -261,12 +270,52 @@ pub enum Inbound {
 pub enum Conversation {
     /// A client's private chat with the bot.
     Private(UserId),
-    /// One topic of the support group (a client's conversation with the staff).
-    Topic(ThreadId),
+    /// One topic (a client's conversation with the staff): of the support group, or of
+    /// another group, whose topic of the same number is another conversation.
+    Topic(TopicKey),
     /// The support group's General topic.
     General,
     /// Anything else: related to nothing, so each such update is its own conversation.
     Unrelated,
+}
+
+/// A topic as a conversation: its number, and its group when that is not the support group.
+/// After a move to a new support group, topic 5 of the old group and topic 5 of the new one
+/// are different conversations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicKey {
+    /// The topic.
+    pub thread: ThreadId,
+    /// The group, when it is not the support group.
+    pub other_group: Option<GroupId>,
+}
+
+impl TopicKey {
+    /// A topic of the support group.
+    pub fn support(thread: ThreadId) -> Self {
+        Self {
+            thread,
+            other_group: None,
+        }
+    }
+
+    /// A topic of another group.
+    pub fn other(group: GroupId, thread: ThreadId) -> Self {
+        Self {
+            thread,
+            other_group: Some(group),
+        }
+    }
+}
+
+impl std::fmt::Display for TopicKey {
+    /// `77` in the support group (as logs always named it), `-1001234567890/77` elsewhere.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.other_group {
+            None => write!(f, "{}", self.thread),
+            Some(g) => write!(f, "{g}/{}", self.thread),
+        }
+    }
 }
 
 impl Inbound {
@@ -282,8 +331,11 @@ impl Inbound {
             Place::Private(user) => Conversation::Private(*user),
             Place::SupportGroup {
                 thread: Some(t), ..
-            } => Conversation::Topic(*t),
+            } => Conversation::Topic(TopicKey::support(*t)),
             Place::SupportGroup { thread: None, .. } => Conversation::General,
+            Place::OtherGroupTopic { group, thread } => {
+                Conversation::Topic(TopicKey::other(*group, *thread))
+            }
             Place::Elsewhere => Conversation::Unrelated,
         }
     }

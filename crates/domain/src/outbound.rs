@@ -1,7 +1,7 @@
 //! What the bot sends: outbound actions, stored in the outbox with the state change that caused
 //! them and delivered later, in order per destination chat.
 
-use crate::ids::{MessageId, ThreadId, UserId};
+use crate::ids::{GroupId, MessageId, ThreadId, UserId};
 use crate::label::Label;
 use crate::report::DailyFigures;
 use serde::{Deserialize, Serialize};
@@ -165,6 +165,20 @@ pub enum Outbound {
         /// The days to draw.
         days: Vec<DailyFigures>,
     },
+    /// Answer a staff message written in the client's topic in an earlier support group: it
+    /// was not sent, and the conversation is now in the support group — with a link to the
+    /// client's topic there, which is created first if they have none yet (as their next
+    /// message would, card and all).
+    FormerTopicHint {
+        /// Whose topic it is.
+        client: UserId,
+        /// The earlier group.
+        group: GroupId,
+        /// The topic there.
+        thread: ThreadId,
+        /// The staff message answered.
+        reply_to: Option<MessageId>,
+    },
     /// Answer an inline-button press (a short notice over the chat).
     AnswerButton {
         /// Telegram's callback query id.
@@ -200,7 +214,10 @@ impl Outbound {
             Outbound::ClientMessageToTopic { client, .. }
             | Outbound::TextToTopic { client, .. }
             | Outbound::EditInTopic { client, .. }
-            | Outbound::RenameTopic { client, .. } => Some(Queue::Topic(*client)),
+            | Outbound::RenameTopic { client, .. }
+            // In the client's topic queue: the hint may create their topic, which must never
+            // race a copy of their message doing the same.
+            | Outbound::FormerTopicHint { client, .. } => Some(Queue::Topic(*client)),
             Outbound::TextToGroup { .. }
             | Outbound::EditGroupText { .. }
             | Outbound::ChartToGroup { .. } => Some(Queue::Group),

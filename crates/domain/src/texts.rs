@@ -69,6 +69,20 @@ pub fn auto_closed(silent: &str) -> String {
 }
 /// On the card of a topic recreated after the clinic moved to a new support group.
 pub const TOPIC_MOVED: &str = "ℹ️ Попереднє листування з клієнтом — у попередній групі підтримки.";
+/// In a client's topic in an earlier support group, answering a staff message written there:
+/// it was not sent, and where the conversation is now (`link`: the client's topic in the new
+/// group, when there is one).
+pub fn former_topic_hint(link: Option<&str>) -> String {
+    const NOT_SENT: &str =
+        "ℹ️ Повідомлення НЕ надіслано клієнту: листування з ним тепер у новій групі підтримки";
+    match link {
+        Some(link) => format!(
+            "{NOT_SENT} — <a href=\"{}\">перейти до теми клієнта</a>.",
+            escape(link)
+        ),
+        None => format!("{NOT_SENT}."),
+    }
+}
 /// In the topic when a message could not reach a client who blocked the bot.
 pub const CLIENT_BLOCKED: &str = "⚠️ Клієнт заблокував бота — повідомлення не доставлено";
 /// How staff see an anonymous group admin who did not sign the message.

@@ -204,7 +204,7 @@ impl State {
         Ok(self.queue_message(m))
     }
 
-    /// Staff writes in the group: in a topic (`Some(thread)`) or General (`None`).
+    /// Staff writes in the support group: in a topic (`Some(thread)`) or General (`None`).
     pub(crate) fn inject_group(
         &mut self,
         from: &TgUser,
@@ -212,12 +212,27 @@ impl State {
         content: &NewContent,
         reply_to: Option<i32>,
     ) -> Result<Injected, String> {
+        self.inject_forum(self.group_id, from, thread, content, reply_to)
+    }
+
+    /// Someone writes in a forum the fake knows (the support group or another one): in a
+    /// topic (`Some(thread)`) or General (`None`).
+    pub(crate) fn inject_forum(
+        &mut self,
+        chat: i64,
+        from: &TgUser,
+        thread: Option<i32>,
+        content: &NewContent,
+        reply_to: Option<i32>,
+    ) -> Result<Injected, String> {
+        if !self.is_forum(chat) {
+            return Err(format!("chat {chat} is no forum the fake knows"));
+        }
         if let Some(t) = thread
-            && self.topics.get(&t).is_none_or(|t| t.deleted)
+            && self.live_topic_in(chat, t).is_none()
         {
             return Err(format!("topic {t} does not exist or was deleted"));
         }
-        let chat = self.group_id;
         let mut thread = thread;
         if let Some(r) = reply_to {
             let target = self

@@ -4,7 +4,9 @@
 //! faithful where a support bot depends on it: the `{"ok":…}` envelope and Telegram's error
 //! descriptions, per-chat message ids, forum topics (with the `forum_topic_created` root and the
 //! "reply" quirk), long-polled getUpdates with offset confirmation and the 409 conflicts,
-//! sendMessage, copyMessage(s) and forwardMessage(s) (with `forward_origin`), sendPhoto and
+//! more forum supergroups beside the support group ([`FakeTelegram::add_forum`], each with its
+//! own topics, as when a clinic moves to a new group), sendMessage, copyMessage(s) and
+//! forwardMessage(s) (with `forward_origin`), sendPhoto and
 //! sendDocument (multipart/form-data uploads or a known `file_id`; the uploaded bytes are kept),
 //! getFile and `/file/bot<token>/…` downloads, edits, callbacks, command menus, webhooks, rate
 //! limits with `retry_after` ([`EnforcedLimits`]), and injectable faults (5xx, an HTML 502,
@@ -303,6 +305,11 @@ impl FakeTelegram {
         self.read(|s| s.topics().into_iter().cloned().collect())
     }
 
+    /// The topics of a forum (the support group or another one the fake knows).
+    pub fn topics_in(&self, chat_id: i64) -> Vec<Topic> {
+        self.read(|s| s.topics_in(chat_id).into_iter().cloned().collect())
+    }
+
     /// One topic.
     pub fn topic(&self, thread_id: i32) -> Option<Topic> {
         self.read(|s| s.topic(thread_id).cloned())
@@ -550,6 +557,31 @@ impl FakeTelegram {
         self.staff_send(staff, None, NewContent::text(text), None)
     }
 
+    /// Staff (or anyone) sends anything in a topic (`Some`) or General (`None`) of another
+    /// forum supergroup the fake knows ([`FakeTelegram::add_forum`]), optionally as a reply.
+    pub fn staff_send_in(
+        &self,
+        chat_id: i64,
+        staff: &TgUser,
+        thread: Option<i32>,
+        content: NewContent,
+        reply_to: Option<i32>,
+    ) -> Result<Injected, String> {
+        self.shared
+            .write(|s| s.inject_forum(chat_id, staff, thread, &content, reply_to))
+    }
+
+    /// Staff text in a topic of a forum the fake knows.
+    pub fn staff_text_in(
+        &self,
+        chat_id: i64,
+        staff: &TgUser,
+        thread: i32,
+        text: &str,
+    ) -> Result<Injected, String> {
+        self.staff_send_in(chat_id, staff, Some(thread), NewContent::text(text), None)
+    }
+
     /// Staff edits their message.
     pub fn staff_edit(&self, message_id: i32, new_text: &str) -> Result<Injected, String> {
         let group = self.group_id;
@@ -598,6 +630,14 @@ impl FakeTelegram {
     }
 
     // ---- knobs ----
+
+    /// Another forum supergroup with the bot as an administrator with the same rights as in
+    /// the support group — the group a clinic moves to, or the one it leaves. Its topics and
+    /// messages are its own: a thread id of the support group means nothing there. Sends into
+    /// a forum the fake does not know answer `Bad Request: chat not found`, as Telegram does.
+    pub fn add_forum(&self, chat_id: i64, title: &str) {
+        self.shared.write(|s| s.add_forum(chat_id, title));
+    }
 
     /// Replaces the rate limits.
     pub fn set_limits(&self, limits: EnforcedLimits) {

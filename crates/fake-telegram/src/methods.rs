@@ -342,9 +342,9 @@ fn checked_caption(p: &Params) -> R<Option<(String, Option<Value>)>> {
 /// Checks a destination: the chat exists and accepts the bot, the thread exists and is usable.
 /// Returns the thread to store (`None` in private chats and General).
 fn check_destination(s: &State, chat: i64, thread: Option<i32>) -> R<Option<i32>> {
-    if chat == s.group_id {
+    if s.is_forum(chat) {
         let Some(t) = thread else { return Ok(None) };
-        let Some(topic) = s.topics.get(&t).filter(|t| !t.deleted) else {
+        let Some(topic) = s.live_topic_in(chat, t) else {
             return Err(ApiError::bad("message thread not found"));
         };
         if topic.closed && !s.knobs.bot_can_post_in_closed_topics {
@@ -409,7 +409,7 @@ fn destination(s: &State, p: &Params) -> R<(i64, Option<i32>, Option<i32>)> {
     let thread = p.int32("message_thread_id")?;
     check_destination(s, chat, thread)?;
     let (reply, reply_thread) = reply_target(s, chat, p)?;
-    let thread = if chat == s.group_id {
+    let thread = if s.is_forum(chat) {
         let t = thread.or(reply_thread.flatten());
         check_destination(s, chat, t)?
     } else {
@@ -840,7 +840,9 @@ fn editable(s: &State, p: &Params) -> R<(i64, i32)> {
         return Err(ApiError::bad("message can't be edited"));
     }
     if let Some(t) = m.thread_id
-        && s.topics.get(&t).is_some_and(|t| t.deleted)
+        && s.forum_topics(chat)
+            .and_then(|topics| topics.get(&t))
+            .is_some_and(|t| t.deleted)
     {
         return Err(ApiError::bad("message to edit not found"));
     }
@@ -953,9 +955,10 @@ fn delete_message(s: &mut State, p: &Params) -> R<Value> {
     }
 }
 
-fn forum(s: &State, p: &Params) -> R<()> {
+/// The forum a topic method acts in: a chat the bot knows that is a forum supergroup.
+fn forum(s: &State, p: &Params) -> R<i64> {
     let chat = p.chat("chat_id")?;
-    if chat != s.group_id {
+    if !s.is_forum(chat) {
         return Err(if s.user_of_chat(chat).is_some() {
             ApiError::bad("the chat is not a forum")
         } else {
@@ -965,7 +968,7 @@ fn forum(s: &State, p: &Params) -> R<()> {
     if !s.knobs.bot_can_manage_topics {
         return Err(ApiError::bad("not enough rights to manage topics"));
     }
-    Ok(())
+    Ok(chat)
 }
 
 fn topic_name(name: Option<String>) -> R<String> {
@@ -977,16 +980,22 @@ fn topic_name(name: Option<String>) -> R<String> {
     Ok(n.to_owned())
 }
 
-fn service_message(s: &mut State, thread: i32, service: Service, created: &mut Vec<i32>) {
-    let id = s.alloc_id(s.group_id);
-    let mut m = new_message(s, s.group_id, id, Some(thread));
+fn service_message(
+    s: &mut State,
+    chat: i64,
+    thread: i32,
+    service: Service,
+    created: &mut Vec<i32>,
+) {
+    let id = s.alloc_id(chat);
+    let mut m = new_message(s, chat, id, Some(thread));
     m.service = Some(service);
     s.store(m);
     created.push(id);
 }
 
 fn create_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
-    forum(s, p)?;
+    let chat = forum(s, p)?;
     let name = topic_name(p.str("name"))?;
     let color = match p.int("icon_color")? {
         None => TOPIC_COLORS[0],
@@ -997,15 +1006,18 @@ fn create_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
     };
     let emoji = p.str("icon_custom_emoji_id").filter(|e| !e.is_empty());
     // The topic's root is a service message; its id is the thread id.
-    let id = s.alloc_id(s.group_id);
-    let mut root = new_message(s, s.group_id, id, Some(id));
+    let id = s.alloc_id(chat);
+    let mut root = new_message(s, chat, id, Some(id));
     root.service = Some(Service::TopicCreated {
         name: name.clone(),
         icon_color: color,
     });
     s.store(root);
     created.push(id);
-    s.topics.insert(
+    let Some(topics) = s.forum_topics_mut(chat) else {
+        return Err(ApiError::bad("chat not found"));
+    };
+    topics.insert(
         id,
         Topic {
             thread_id: id,
@@ -1023,22 +1035,21 @@ fn create_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
     Ok(out)
 }
 
-fn live_topic(s: &State, p: &Params) -> R<i32> {
+fn live_topic(s: &State, chat: i64, p: &Params) -> R<i32> {
     let t = p.required_int32("message_thread_id")?;
-    match s.topics.get(&t) {
-        Some(topic) if !topic.deleted => Ok(t),
-        _ => Err(ApiError::bad("TOPIC_ID_INVALID")),
+    match s.live_topic_in(chat, t) {
+        Some(_) => Ok(t),
+        None => Err(ApiError::bad("TOPIC_ID_INVALID")),
     }
 }
 
 fn edit_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
-    forum(s, p)?;
-    let t = live_topic(s, p)?;
+    let chat = forum(s, p)?;
+    let t = live_topic(s, chat, p)?;
     let name = p.str("name").map(|n| topic_name(Some(n))).transpose()?;
     let emoji = p.str("icon_custom_emoji_id");
     let topic = s
-        .topics
-        .get(&t)
+        .live_topic_in(chat, t)
         .cloned()
         .ok_or_else(|| ApiError::bad("TOPIC_ID_INVALID"))?;
     let name_changed = name.as_ref().is_some_and(|n| *n != topic.name);
@@ -1048,7 +1059,10 @@ fn edit_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
     if !name_changed && !emoji_changed {
         return Err(ApiError::bad("TOPIC_NOT_MODIFIED"));
     }
-    if let Some(topic) = s.topics.get_mut(&t) {
+    if let Some(topic) = s
+        .forum_topics_mut(chat)
+        .and_then(|topics| topics.get_mut(&t))
+    {
         if let Some(n) = &name {
             topic.name = n.clone();
         }
@@ -1058,6 +1072,7 @@ fn edit_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
     }
     service_message(
         s,
+        chat,
         t,
         Service::TopicEdited {
             name: name.filter(|_| name_changed),
@@ -1068,9 +1083,12 @@ fn edit_topic(s: &mut State, p: &Params, created: &mut Vec<i32>) -> R<Value> {
 }
 
 fn close_topic(s: &mut State, p: &Params, close: bool, created: &mut Vec<i32>) -> R<Value> {
-    forum(s, p)?;
-    let t = live_topic(s, p)?;
-    let Some(topic) = s.topics.get_mut(&t) else {
+    let chat = forum(s, p)?;
+    let t = live_topic(s, chat, p)?;
+    let Some(topic) = s
+        .forum_topics_mut(chat)
+        .and_then(|topics| topics.get_mut(&t))
+    else {
         return Err(ApiError::bad("TOPIC_ID_INVALID"));
     };
     if topic.closed == close {
@@ -1082,25 +1100,34 @@ fn close_topic(s: &mut State, p: &Params, close: bool, created: &mut Vec<i32>) -
     } else {
         Service::TopicReopened
     };
-    service_message(s, t, service, created);
+    service_message(s, chat, t, service, created);
     Ok(json!(true))
 }
 
 fn delete_topic(s: &mut State, p: &Params) -> R<Value> {
-    forum(s, p)?;
-    let t = live_topic(s, p)?;
-    s.delete_topic_now(t);
+    let chat = forum(s, p)?;
+    let t = live_topic(s, chat, p)?;
+    s.delete_topic_in(chat, t);
     Ok(json!(true))
 }
 
 impl State {
-    /// Deletes a topic with all its messages (the API call and the staff toggle).
+    /// Deletes a topic of the support group with all its messages (the staff toggle).
     pub(crate) fn delete_topic_now(&mut self, thread: i32) -> bool {
-        let Some(topic) = self.topics.get_mut(&thread).filter(|t| !t.deleted) else {
+        self.delete_topic_in(self.group_id, thread)
+    }
+
+    /// Deletes a topic of a forum with all its messages (the API call and the staff toggle).
+    pub(crate) fn delete_topic_in(&mut self, chat: i64, thread: i32) -> bool {
+        let Some(topic) = self
+            .forum_topics_mut(chat)
+            .and_then(|topics| topics.get_mut(&thread))
+            .filter(|t| !t.deleted)
+        else {
             return false;
         };
         topic.deleted = true;
-        if let Some(log) = self.chats.get_mut(&self.group_id) {
+        if let Some(log) = self.chats.get_mut(&chat) {
             for m in log
                 .messages
                 .values_mut()
@@ -1211,7 +1238,7 @@ fn delete_commands(s: &mut State, p: &Params) -> R<Value> {
 
 fn get_chat(s: &State, p: &Params) -> R<Value> {
     let chat = p.chat("chat_id")?;
-    let known = chat == s.group_id || s.user_of_chat(chat).is_some_and(|u| u.has_chat);
+    let known = s.is_forum(chat) || s.user_of_chat(chat).is_some_and(|u| u.has_chat);
     if !known {
         return Err(ApiError::bad("chat not found"));
     }
@@ -1233,7 +1260,7 @@ fn get_chat_member(s: &State, p: &Params) -> R<Value> {
         return Err(ApiError::bad("chat not found"));
     }
     if user == s.bot.id {
-        if chat != s.group_id {
+        if !s.is_forum(chat) {
             return Ok(json!({"status": "member", "user": s.bot.to_json()}));
         }
         let topics = s.knobs.bot_can_manage_topics;
@@ -1340,7 +1367,7 @@ fn chat_action(s: &State, p: &Params) -> R<Value> {
     if p.str("action").is_none_or(|a| a.is_empty()) {
         return Err(ApiError::bad("action is empty"));
     }
-    if chat == s.group_id {
+    if s.is_forum(chat) {
         // Succeeds even in deleted topics, as in Telegram: it cannot probe a topic.
         return Ok(json!(true));
     }

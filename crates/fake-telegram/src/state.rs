@@ -412,6 +412,14 @@ pub(crate) struct Knobs {
     pub bot_can_post_in_closed_topics: bool,
 }
 
+/// A forum supergroup besides the support group (the group a clinic moves from or to): the
+/// bot is an administrator there too, with the same rights.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Forum {
+    pub title: String,
+    pub topics: BTreeMap<i32, Topic>,
+}
+
 /// The whole fake state. Read it in [`crate::FakeTelegram::read`] / `wait_until` predicates.
 pub struct State {
     pub(crate) bot: TgUser,
@@ -422,6 +430,8 @@ pub struct State {
     pub(crate) users: HashMap<u64, UserState>,
     pub(crate) chats: HashMap<i64, ChatLog>,
     pub(crate) topics: BTreeMap<i32, Topic>,
+    /// Other forum supergroups the bot is an administrator of, by chat id.
+    pub(crate) other_forums: BTreeMap<i64, Forum>,
     pub(crate) updates: VecDeque<PendingUpdate>,
     pub(crate) next_update_id: i64,
     pub(crate) allowed_updates: Option<Vec<String>>,
@@ -481,6 +491,7 @@ impl State {
             users: HashMap::new(),
             chats,
             topics: BTreeMap::new(),
+            other_forums: BTreeMap::new(),
             updates: VecDeque::new(),
             next_update_id: first_update_id,
             allowed_updates: None,
@@ -560,6 +571,22 @@ impl State {
     /// One topic.
     pub fn topic(&self, thread_id: i32) -> Option<&Topic> {
         self.topics.get(&thread_id)
+    }
+
+    /// The topics of a forum (the support group or another one the fake knows), by thread id;
+    /// none for any other chat.
+    pub fn topics_in(&self, chat_id: i64) -> Vec<&Topic> {
+        self.forum_topics(chat_id)
+            .map(|t| t.values().collect())
+            .unwrap_or_default()
+    }
+
+    /// What the bot sent or copied into a topic (`Some`) or General (`None`) of any forum.
+    pub fn bot_messages_in_forum(&self, chat_id: i64, thread: Option<i32>) -> Vec<&StoredMessage> {
+        self.bot_messages(chat_id)
+            .into_iter()
+            .filter(|m| m.thread_id == thread)
+            .collect()
     }
 
     /// The newest topic with this name (deleted ones included).
@@ -667,13 +694,65 @@ impl State {
         u64::try_from(chat_id).ok().and_then(|u| self.users.get(&u))
     }
 
-    /// The support group, or a private chat with a user the fake has seen.
+    /// A forum, or a private chat with a user the fake has seen.
     pub(crate) fn knows_chat(&self, chat_id: i64) -> bool {
-        chat_id == self.group_id || self.user_of_chat(chat_id).is_some()
+        self.is_forum(chat_id) || self.user_of_chat(chat_id).is_some()
     }
 
     pub(crate) fn is_private(&self, chat_id: i64) -> bool {
-        chat_id != self.group_id
+        !self.is_forum(chat_id)
+    }
+
+    /// The support group, or another forum supergroup the fake knows.
+    pub(crate) fn is_forum(&self, chat_id: i64) -> bool {
+        chat_id == self.group_id || self.other_forums.contains_key(&chat_id)
+    }
+
+    /// A forum's topics.
+    pub(crate) fn forum_topics(&self, chat_id: i64) -> Option<&BTreeMap<i32, Topic>> {
+        if chat_id == self.group_id {
+            Some(&self.topics)
+        } else {
+            self.other_forums.get(&chat_id).map(|f| &f.topics)
+        }
+    }
+
+    /// A forum's topics, to change them.
+    pub(crate) fn forum_topics_mut(&mut self, chat_id: i64) -> Option<&mut BTreeMap<i32, Topic>> {
+        if chat_id == self.group_id {
+            Some(&mut self.topics)
+        } else {
+            self.other_forums.get_mut(&chat_id).map(|f| &mut f.topics)
+        }
+    }
+
+    /// A live topic of a forum (not deleted).
+    pub(crate) fn live_topic_in(&self, chat_id: i64, thread: i32) -> Option<&Topic> {
+        self.forum_topics(chat_id)?
+            .get(&thread)
+            .filter(|t| !t.deleted)
+    }
+
+    /// Adds a forum supergroup with the bot as an administrator (a no-op for a known one).
+    pub(crate) fn add_forum(&mut self, chat_id: i64, title: &str) {
+        if self.is_forum(chat_id) {
+            return;
+        }
+        self.other_forums.insert(
+            chat_id,
+            Forum {
+                title: title.to_owned(),
+                topics: BTreeMap::new(),
+            },
+        );
+        // As in the support group: id 1 is General's own, so no topic can have thread id 1.
+        self.chats.insert(
+            chat_id,
+            ChatLog {
+                next_id: 2,
+                ..ChatLog::default()
+            },
+        );
     }
 
     /// Allocates the next message id in a chat (each chat counts from 1).
@@ -746,6 +825,9 @@ impl State {
     pub(crate) fn chat_json(&self, chat_id: i64) -> Value {
         if chat_id == self.group_id {
             return json!({"id": chat_id, "title": self.group_title, "type": "supergroup", "is_forum": true});
+        }
+        if let Some(forum) = self.other_forums.get(&chat_id) {
+            return json!({"id": chat_id, "title": forum.title, "type": "supergroup", "is_forum": true});
         }
         let mut o = json!({"id": chat_id, "type": "private"});
         if let Some(u) = u64::try_from(chat_id)

@@ -1090,3 +1090,67 @@ async fn control_api_for_humans_and_benchmarks() {
     assert_eq!(topics, json!([]));
     let _ = NewContent::text("unused");
 }
+
+#[tokio::test]
+async fn a_second_forum_has_topics_of_its_own_and_an_unknown_chat_is_not_found() {
+    let (tg, bot) = fake().await;
+    const OTHER: i64 = -1_009_876_543_210;
+    let in_other = |name: &str| {
+        CreateForumTopicParams::builder()
+            .chat_id(chat(OTHER))
+            .name(name)
+            .build()
+    };
+    // Before it is known, the forum is no chat the bot is in.
+    let err = bot
+        .create_forum_topic(&in_other("Олена"))
+        .await
+        .unwrap_err();
+    assert_eq!(api_err(err).1, "Bad Request: chat not found");
+
+    tg.add_forum(OTHER, "PetWealth Support 2");
+    let here = create_topic(&bot, &tg, "Олена").await;
+    let there = bot
+        .create_forum_topic(&in_other("Олена"))
+        .await
+        .unwrap()
+        .result
+        .message_thread_id;
+    // Message ids count per chat: both forums' first topic has the same number.
+    assert_eq!(here, there);
+    assert_eq!(tg.topics().len(), 1);
+    assert_eq!(tg.topics_in(OTHER).len(), 1);
+    send(&bot, OTHER, Some(there), "туди").await.unwrap();
+    assert_eq!(
+        tg.read(|s| s.bot_messages_in_forum(OTHER, Some(there)).len()),
+        1
+    );
+    assert!(tg.read(|s| s.bot_messages_in(Some(here)).is_empty()));
+    // A topic number of one forum is nothing in the other.
+    let err = send(&bot, OTHER, Some(here + 10), "x").await.unwrap_err();
+    assert_eq!(api_err(err).1, "Bad Request: message thread not found");
+
+    // The bot is an administrator there; people write in its topics.
+    let member = GetChatMemberParams::builder()
+        .chat_id(chat(OTHER))
+        .user_id(tg.bot_user().id)
+        .build();
+    assert!(matches!(
+        bot.get_chat_member(&member).await.unwrap().result,
+        ChatMember::Administrator(_)
+    ));
+    let injected = tg
+        .staff_text_in(OTHER, &staff(), there, "Добрий день")
+        .unwrap();
+    assert_eq!(injected.chat_id, OTHER);
+    let updates = raw_updates(&tg, None, 0).await;
+    let m = &updates.last().unwrap()["message"];
+    assert_eq!(m["chat"]["id"], json!(OTHER));
+    assert_eq!(m["chat"]["is_forum"], json!(true));
+    assert_eq!(m["message_thread_id"], json!(there));
+    assert_eq!(m["is_topic_message"], json!(true));
+    assert!(
+        tg.staff_text_in(-1_000_000_000_001, &staff(), there, "x")
+            .is_err()
+    );
+}

@@ -7,6 +7,7 @@
 
 pub mod audit_log;
 pub mod failed_updates;
+pub mod former_topics;
 pub mod instance_lease;
 pub mod messages;
 pub mod outbox;

@@ -9,8 +9,8 @@
 use super::SqlStore;
 use crate::convert::{self, CLOSED, OPEN, to_db};
 use crate::entities::{
-    audit_log, failed_updates, messages, outbox, pending_links, pp_clients, report_runs, tickets,
-    update_inbox,
+    audit_log, failed_updates, former_topics, messages, outbox, pending_links, pp_clients,
+    report_runs, tickets, update_inbox,
 };
 use crate::error::{Kind, kind, store_err};
 use async_trait::async_trait;
@@ -209,6 +209,23 @@ impl SqlStore {
             Change::SetTopicGroup { client, group } => {
                 let value = i64::from(*group);
                 self.update_client(txn, *client, now, [(C::TopicGroupId, Expr::value(value))])
+                    .await?;
+            }
+            Change::KeepFormerTopic {
+                client,
+                group,
+                thread,
+            } => {
+                self.former_topic(txn, *client, *group, *thread, None, now)
+                    .await?;
+            }
+            Change::FormerTopicHinted {
+                client,
+                group,
+                thread,
+                at,
+            } => {
+                self.former_topic(txn, *client, *group, *thread, Some(to_db(*at)), now)
                     .await?;
             }
             Change::SetBlocked { client, blocked } => {
@@ -610,6 +627,46 @@ impl SqlStore {
             .col_expr(pp_clients::Column::UpdatedAt, Expr::value(now))
             .filter(pp_clients::Column::TelegramId.eq(client.get()))
             .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    /// Remembers a client's topic in an earlier group; `hinted` also sets when the bot last
+    /// answered there. A topic already remembered keeps whose it is, and keeps its last hint
+    /// unless a new one is given: remembering it again as a client moves must not make the
+    /// next staff message there look unanswered.
+    async fn former_topic(
+        &self,
+        txn: &DatabaseTransaction,
+        client: UserId,
+        group: domain::ids::GroupId,
+        thread: domain::ids::ThreadId,
+        hinted: Option<NaiveDateTime>,
+        now: NaiveDateTime,
+    ) -> Result<(), DbErr> {
+        use former_topics::Column as F;
+        let row = former_topics::ActiveModel {
+            group_id: Set(i64::from(group)),
+            thread_id: Set(i64::from(thread)),
+            client_user_id: Set(client.get()),
+            created_at: Set(now),
+            hinted_at: Set(hinted),
+            ..Default::default()
+        };
+        // "Update to itself" for a no-op: sea-query's do_nothing renders a syntax MariaDB
+        // rejects.
+        let keep = if hinted.is_some() {
+            F::HintedAt
+        } else {
+            F::GroupId
+        };
+        former_topics::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([F::GroupId, F::ThreadId])
+                    .update_column(keep)
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
             .await?;
         Ok(())
     }

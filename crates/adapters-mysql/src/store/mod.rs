@@ -44,6 +44,31 @@ impl SqlStore {
         &self.db
     }
 
+    /// Stamps the support group the store was opened for on client topics stored before the
+    /// bot kept each topic's group (`pp_clients.topic_group_id` NULL): such a topic is in the
+    /// group the bot runs with. Run once at start, before any update is handled, so that once
+    /// the clinic moves to a new group these topics are known to be in the old one (and not
+    /// taken for topics of the new group). Returns how many clients were stamped.
+    ///
+    /// If the group was already changed when this first runs, the topics are stamped with the
+    /// new group although they are in the old one (nothing tells the bot otherwise); they are
+    /// recreated when Telegram says the topic is not there (docs/operations.md).
+    pub async fn claim_legacy_topics(&self) -> Result<u64, domain::ports::StoreError> {
+        use crate::entities::pp_clients::{Column as C, Entity};
+        use sea_orm::sea_query::Expr;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let stamped = Entity::update_many()
+            .col_expr(C::TopicGroupId, Expr::value(self.group.get()))
+            // "> 0" rather than "IS NOT NULL" (the same rows: topic ids are positive): SQLite
+            // searches `idx_pp_clients_thread_id` for a range but scans for IS NOT NULL.
+            .filter(C::ThreadId.gt(0))
+            .filter(C::TopicGroupId.is_null())
+            .exec(self.conn())
+            .await
+            .map_err(crate::error::store_err)?;
+        Ok(stamped.rows_affected)
+    }
+
     /// How many transactions so far carried two or more commits (group commit at work).
     pub fn batched_commits(&self) -> u64 {
         self.commits.batches()

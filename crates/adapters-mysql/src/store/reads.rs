@@ -2,22 +2,24 @@
 
 use super::SqlStore;
 use crate::convert;
-use crate::entities::{audit_log, messages, pending_links, pp_clients, report_runs, tickets};
+use crate::entities::{
+    audit_log, former_topics, messages, pending_links, pp_clients, report_runs, tickets,
+};
 use crate::error::store_err;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::client::Client;
 use domain::enote_link::PendingLink;
-use domain::ids::{MessageId, PendingLinkId, ThreadId, TicketId, UserId};
+use domain::ids::{GroupId, MessageId, PendingLinkId, ThreadId, TicketId, UserId};
 use domain::label::{Label, default_label};
 use domain::message::MessageRecord;
-use domain::ports::store::OpenAppeal;
+use domain::ports::store::{FormerTopic, OpenAppeal};
 use domain::ports::{
     ClientRepository, MessageRepository, PendingLinkRepository, ReportRepository, StoreError,
     TicketRepository,
 };
 use domain::ticket::Ticket;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -31,9 +33,25 @@ impl ClientRepository for SqlStore {
             .transpose()
     }
 
-    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Client>, StoreError> {
+    async fn by_topic(
+        &self,
+        group: GroupId,
+        thread: ThreadId,
+    ) -> Result<Option<Client>, StoreError> {
+        use pp_clients::Column as C;
+        // Rows from before the group was stored (NULL) are the configured group's topics.
+        let in_group = if group == self.group {
+            Condition::any()
+                .add(C::TopicGroupId.eq(i64::from(group)))
+                .add(C::TopicGroupId.is_null())
+        } else {
+            Condition::all().add(C::TopicGroupId.eq(i64::from(group)))
+        };
         pp_clients::Entity::find()
-            .filter(pp_clients::Column::ThreadId.eq(i64::from(thread)))
+            // The topic number first: `idx_pp_clients_thread_id` finds the few rows, the
+            // group is checked on them.
+            .filter(C::ThreadId.eq(i64::from(thread)))
+            .filter(in_group)
             // Deterministic if a legacy backfill ever gave two clients one topic.
             .order_by_desc(pp_clients::Column::UpdatedAt)
             .order_by_asc(pp_clients::Column::TelegramId)
@@ -41,6 +59,21 @@ impl ClientRepository for SqlStore {
             .await
             .map_err(store_err)?
             .map(convert::client)
+            .transpose()
+    }
+
+    async fn former_topic(
+        &self,
+        group: GroupId,
+        thread: ThreadId,
+    ) -> Result<Option<FormerTopic>, StoreError> {
+        former_topics::Entity::find()
+            .filter(former_topics::Column::GroupId.eq(i64::from(group)))
+            .filter(former_topics::Column::ThreadId.eq(i64::from(thread)))
+            .one(self.conn())
+            .await
+            .map_err(store_err)?
+            .map(convert::former_topic)
             .transpose()
     }
 }

@@ -3,7 +3,7 @@
 //! then runs our migrations and checks that every row survived and the bot can work with it.
 
 use crate::scenarios::{BIG, at, mid, record, thread, uid, upsert};
-use crate::support::{Backend, Ctx};
+use crate::support::{Backend, Ctx, group};
 use adapters_mysql::entities::{messages, pp_clients, tickets};
 use chrono::NaiveDate;
 use domain::change::{Change, TicketRef};
@@ -246,7 +246,12 @@ pub async fn original_database_is_upgraded_in_place(ctx: Ctx) {
     // The topic the original found through `tickets` is now the client's.
     assert_eq!(olena.thread, Some(thread(101)));
     assert_eq!(
-        store.by_thread(thread(101)).await.unwrap().unwrap().id,
+        store
+            .by_topic(group(), thread(101))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
         uid(BIG)
     );
 

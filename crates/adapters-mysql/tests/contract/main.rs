@@ -56,6 +56,8 @@ contract!(
     scenarios::reopen_beside_another_open_ticket_is_a_conflict,
     scenarios::set_thread_moves_the_open_ticket,
     scenarios::the_topic_group_round_trips_and_legacy_rows_have_none,
+    scenarios::clients_are_found_by_topic_within_its_group,
+    scenarios::former_topics_are_remembered_once_with_their_last_hint,
     scenarios::messages_are_found_from_both_sides_after_mapping,
     scenarios::concurrent_commits_on_one_client_keep_one_ticket_and_every_message,
     scenarios::concurrent_close_counts_are_not_lost,
@@ -91,7 +93,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 34,
+        SCENARIOS, 36,
         "update the expected count when adding a scenario"
     );
 }

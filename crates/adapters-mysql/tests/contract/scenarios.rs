@@ -1,6 +1,6 @@
 //! The contract scenarios: what any implementation of the store ports must do.
 
-use crate::support::{Ctx, GROUP};
+use crate::support::{Ctx, GROUP, group};
 use adapters_mysql::SqlStore;
 use adapters_mysql::entities::{audit_log, messages, outbox, tickets};
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
@@ -215,12 +215,12 @@ pub async fn client_fields_round_trip_with_cyrillic_emoji_and_big_ids(ctx: Ctx) 
     assert_eq!(got.total_closed, 1);
 
     let by_thread = store
-        .by_thread(thread(2_000_000_000))
+        .by_topic(group(), thread(2_000_000_000))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(by_thread.id, c);
-    assert!(store.by_thread(thread(5)).await.unwrap().is_none());
+    assert!(store.by_topic(group(), thread(5)).await.unwrap().is_none());
 
     store
         .commit(vec![
@@ -464,7 +464,15 @@ pub async fn set_thread_moves_the_open_ticket(ctx: Ctx) {
         store.open_for(c).await.unwrap().unwrap().thread,
         Some(thread(99))
     );
-    assert_eq!(store.by_thread(thread(99)).await.unwrap().unwrap().id, c);
+    assert_eq!(
+        store
+            .by_topic(group(), thread(99))
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        c
+    );
     // Topic gone: the client forgets it; the ticket keeps where it lived.
     store
         .commit(vec![Change::SetThread {
@@ -481,7 +489,7 @@ pub async fn set_thread_moves_the_open_ticket(ctx: Ctx) {
             .thread,
         None
     );
-    assert!(store.by_thread(thread(99)).await.unwrap().is_none());
+    assert!(store.by_topic(group(), thread(99)).await.unwrap().is_none());
 }
 
 pub async fn the_topic_group_round_trips_and_legacy_rows_have_none(ctx: Ctx) {
@@ -522,13 +530,15 @@ pub async fn the_topic_group_round_trips_and_legacy_rows_have_none(ctx: Ctx) {
     );
     assert_eq!(
         store
-            .by_thread(thread(5))
+            .by_topic(moved, thread(5))
             .await
             .unwrap()
             .unwrap()
             .topic_group,
         Some(moved)
     );
+    // Not a topic of the group the store runs with.
+    assert!(store.by_topic(group(), thread(5)).await.unwrap().is_none());
     // The rest of the client stays.
     assert_eq!(got.first_name.as_deref(), Some("Олена"));
 }
@@ -2134,4 +2144,139 @@ pub async fn one_rating_per_appeal(ctx: Ctx) {
         store.latest_for(c).await.unwrap().unwrap().rating,
         Rating::new(2)
     );
+}
+
+pub async fn clients_are_found_by_topic_within_its_group(ctx: Ctx) {
+    let store = ctx.store().await;
+    let old = GroupId::new(GROUP - 1).unwrap();
+    let (a, b, legacy) = (uid(BIG), uid(BIG + 1), uid(BIG + 2));
+    let topic = |client, th, g: Option<GroupId>| {
+        let mut changes = vec![
+            upsert(client, "Олена", None, None),
+            Change::SetThread {
+                client,
+                thread: Some(thread(th)),
+            },
+        ];
+        changes.extend(g.map(|group| Change::SetTopicGroup { client, group }));
+        changes
+    };
+    // Topic 5 of the old group is a's, topic 5 of the support group is b's: two topics.
+    store.commit(topic(a, 5, Some(old))).await.unwrap();
+    store.commit(topic(b, 5, Some(group()))).await.unwrap();
+    // A row from before the group was stored: the support group's topic 9.
+    store.commit(topic(legacy, 9, None)).await.unwrap();
+    let found = |g, th| {
+        let store = store.clone();
+        async move { store.by_topic(g, thread(th)).await.unwrap().map(|c| c.id) }
+    };
+    assert_eq!(found(old, 5).await, Some(a));
+    assert_eq!(found(group(), 5).await, Some(b));
+    assert_eq!(found(group(), 9).await, Some(legacy));
+    assert_eq!(found(old, 9).await, None);
+    assert_eq!(found(GroupId::new(GROUP - 2).unwrap(), 5).await, None);
+
+    // Stamped at start: the legacy topic is the support group's by name now, so after a move
+    // it is known to be in the old group. Rows with a group, or without a topic, stay as
+    // they are.
+    let no_topic = uid(BIG + 3);
+    store
+        .commit(vec![upsert(no_topic, "Іван", None, None)])
+        .await
+        .unwrap();
+    assert_eq!(store.claim_legacy_topics().await.unwrap(), 1);
+    assert_eq!(store.claim_legacy_topics().await.unwrap(), 0);
+    let group_of = |c| {
+        let store = store.clone();
+        async move {
+            ClientRepository::get(&*store, c)
+                .await
+                .unwrap()
+                .unwrap()
+                .topic_group
+        }
+    };
+    assert_eq!(group_of(legacy).await, Some(group()));
+    assert_eq!(group_of(a).await, Some(old));
+    assert_eq!(group_of(no_topic).await, None);
+    let moved_on = SqlStore::new(ctx.db.clone(), GroupId::new(GROUP - 2).unwrap());
+    assert_eq!(
+        moved_on
+            .by_topic(group(), thread(9))
+            .await
+            .unwrap()
+            .map(|c| c.id),
+        Some(legacy)
+    );
+    // In the bot run with the new group, old topic 9 is not taken for its own topic 9.
+    assert!(
+        moved_on
+            .by_topic(GroupId::new(GROUP - 2).unwrap(), thread(9))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn former_topics_are_remembered_once_with_their_last_hint(ctx: Ctx) {
+    let store = ctx.store().await;
+    let old = GroupId::new(GROUP - 1).unwrap();
+    let c = uid(BIG);
+    store
+        .commit(vec![upsert(c, "Олена", None, None)])
+        .await
+        .unwrap();
+    assert_eq!(store.former_topic(old, thread(7)).await.unwrap(), None);
+    let keep = Change::KeepFormerTopic {
+        client: c,
+        group: old,
+        thread: thread(7),
+    };
+    store.commit(vec![keep.clone()]).await.unwrap();
+    let former = store.former_topic(old, thread(7)).await.unwrap().unwrap();
+    assert_eq!((former.client, former.hinted_at), (c, None));
+    // A hint is stored on the known topic…
+    let hinted = |at| Change::FormerTopicHinted {
+        client: c,
+        group: old,
+        thread: thread(7),
+        at,
+    };
+    store.commit(vec![hinted(at(10, 0, 0))]).await.unwrap();
+    // …and remembering the topic again keeps it.
+    store.commit(vec![keep]).await.unwrap();
+    assert_eq!(
+        store
+            .former_topic(old, thread(7))
+            .await
+            .unwrap()
+            .unwrap()
+            .hinted_at,
+        Some(at(10, 0, 0))
+    );
+    store.commit(vec![hinted(at(10, 7, 0))]).await.unwrap();
+    assert_eq!(
+        store
+            .former_topic(old, thread(7))
+            .await
+            .unwrap()
+            .unwrap()
+            .hinted_at,
+        Some(at(10, 7, 0))
+    );
+    // A hint in a topic not yet remembered (the client had not moved yet) remembers it.
+    let d = uid(BIG + 1);
+    store
+        .commit(vec![Change::FormerTopicHinted {
+            client: d,
+            group: old,
+            thread: thread(8),
+            at: at(11, 0, 0),
+        }])
+        .await
+        .unwrap();
+    let former = store.former_topic(old, thread(8)).await.unwrap().unwrap();
+    assert_eq!((former.client, former.hinted_at), (d, Some(at(11, 0, 0))));
+    // Topic 7 of another group is another topic.
+    assert_eq!(store.former_topic(group(), thread(7)).await.unwrap(), None);
 }

@@ -11,6 +11,8 @@
 //!   reports);
 //! - `desk_reminders`: first-response reminders (docs/product-rules.md: first-response
 //!   reminders);
+//! - `group_move`: moving the clinic to a new support group — new topics there, hints in the
+//!   old group's topics, nothing lost (docs/operations.md: moving to a new support group);
 //! - `desk_take`: the help desk — the take button and the away message (docs/product-rules.md:
 //!   the help desk);
 //! - `relay`: client ↔ topic (docs/product-rules.md: the client's and the staff's side); `staff`, `staff_link`: staff commands and the
@@ -27,6 +29,7 @@ mod desk_rating;
 mod desk_reminders;
 mod desk_report;
 mod desk_take;
+mod group_move;
 mod harness;
 mod isolation;
 mod odd_updates;

@@ -56,7 +56,9 @@ pub enum CommandScope {
     Staff,
 }
 
-/// Telegram, as the domain needs it. Topics are always in the configured support group.
+/// Telegram, as the domain needs it. Topics are created, renamed and reopened in the
+/// configured support group only; a text may go to any chat the bot is in (a hint goes into a
+/// topic of an earlier support group).
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait ChatGateway: Send + Sync {

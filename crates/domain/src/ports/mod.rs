@@ -22,8 +22,8 @@ pub use clock::{Clock, SystemClock};
 pub use directory::{DirectoryError, PracticeDirectory};
 pub use link_log::{LinkEvent, LinkEventKind, LinkEventLog};
 pub use store::{
-    Arrival, ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, OutboxEntry,
-    PendingLinkRepository, ReportRepository, StoreError, TicketRepository, UnitOfWork,
+    Arrival, ClientRepository, FormerTopic, Inbox, InboxEntry, MessageRepository, Outbox,
+    OutboxEntry, PendingLinkRepository, ReportRepository, StoreError, TicketRepository, UnitOfWork,
 };
 
 #[cfg(any(test, feature = "mocks"))]

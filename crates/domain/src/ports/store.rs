@@ -4,7 +4,9 @@
 use crate::change::Change;
 use crate::client::Client;
 use crate::enote_link::PendingLink;
-use crate::ids::{MessageId, OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId};
+use crate::ids::{
+    GroupId, MessageId, OutboxId, PendingLinkId, ThreadId, TicketId, UpdateId, UserId,
+};
 use crate::label::Label;
 use crate::message::MessageRecord;
 use crate::outbound::{Outbound, Queue};
@@ -35,8 +37,32 @@ pub enum StoreError {
 pub trait ClientRepository: Send + Sync {
     /// The client, if known.
     async fn get(&self, id: UserId) -> Result<Option<Client>, StoreError>;
-    /// The client whose topic this is.
-    async fn by_thread(&self, thread: ThreadId) -> Result<Option<Client>, StoreError>;
+    /// The client whose current topic is `thread` of `group`. Topic numbers are per group:
+    /// after a move to a new support group, topic 5 of the new group and topic 5 of the old
+    /// one belong to different clients. A row that predates the stored group (NULL) counts as
+    /// a topic of the group the store was opened for (the configured support group).
+    async fn by_topic(
+        &self,
+        group: GroupId,
+        thread: ThreadId,
+    ) -> Result<Option<Client>, StoreError>;
+    /// A topic a client left behind in an earlier support group, if `thread` of `group` is
+    /// one: whose it was, and when the bot last answered a staff message there.
+    async fn former_topic(
+        &self,
+        group: GroupId,
+        thread: ThreadId,
+    ) -> Result<Option<FormerTopic>, StoreError>;
+}
+
+/// A client's topic in an earlier support group (docs/operations.md: moving to a new support
+/// group): staff who write there are told that the conversation moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormerTopic {
+    /// Whose topic it was.
+    pub client: UserId,
+    /// When the bot last answered a staff message there (`None`: never).
+    pub hinted_at: Option<DateTime<Utc>>,
 }
 
 /// Tickets (`tickets`).

@@ -75,12 +75,7 @@ impl SupportDesk {
             _ => {}
         }
         let client = match thread {
-            Some(t) => self
-                .ports
-                .clients
-                .by_thread(t)
-                .await?
-                .filter(|c| c.topic_in(self.settings.group).is_some()),
+            Some(t) => self.ports.clients.by_topic(self.settings.group, t).await?,
             None => None,
         };
         let (Some(thread), Some(client), Some(actor)) = (thread, client, msg.from.id) else {

@@ -1,7 +1,8 @@
 //! Delivery: carries out one queued outbound action through the chat gateway and records what
 //! came of it. Telegram's refusals that have a known remedy are handled here — a deleted topic
 //! is recreated (the message goes there; so is a topic left in an earlier support group, its
-//! card saying where the earlier conversation is), a closed one reopened, a reply target that
+//! card saying where the earlier conversation is, and the old topic remembered so staff
+//! writing there are pointed to the new one), a closed one reopened, a reply target that
 //! vanished is dropped, a client who blocked the bot gets a notice in their topic — so the
 //! sender only has to retry what is transient and honour `retry_after`.
 //!
@@ -341,6 +342,15 @@ impl Delivery {
                 }
             }
             Outbound::ChartToGroup { thread, days } => self.post_chart(*thread, days, done).await,
+            Outbound::FormerTopicHint {
+                client,
+                group,
+                thread,
+                reply_to,
+            } => {
+                self.hint_in_former_topic(*client, *group, *thread, *reply_to)
+                    .await
+            }
             Outbound::AnswerButton { callback_id, text } => {
                 match self.chat.answer_button(callback_id, text).await {
                     Ok(()) => Ok(()),
@@ -350,6 +360,46 @@ impl Delivery {
                     // An old or unknown query: the spinner is gone anyway.
                     Err(_) => Ok(()),
                 }
+            }
+        }
+    }
+
+    /// Answers a staff message in the client's topic in an earlier support group with the
+    /// hint that the conversation moved, linking to the client's topic here — created first,
+    /// card and all, if they have none yet (the move on staff demand). The hint is a courtesy:
+    /// a refusal in the old group (the bot removed from it, the topic deleted or closed) drops
+    /// it; only a wait Telegram asks for, or a transient failure, is retried.
+    async fn hint_in_former_topic(
+        &self,
+        client: UserId,
+        group: GroupId,
+        thread: ThreadId,
+        mut reply_to: Option<MessageId>,
+    ) -> Result<(), DeliveryError> {
+        let c = self.client(client).await?;
+        let here = match c.topic_in(self.group) {
+            Some(t) => Some(t),
+            None => match self.open_topic(&c).await {
+                Ok(t) => Some(t),
+                // Telegram refuses the topic itself: the hint still says where to look.
+                Err(Failed::Chat(e)) if refused(&e) => None,
+                Err(f) => return Err(f.into()),
+            },
+        };
+        let link = here.and_then(|t| super::queue::topic_link(self.group, t));
+        let text = BotText::new(texts::former_topic_hint(link.as_deref()));
+        loop {
+            match self
+                .chat
+                .send_text(ChatRef::Group(group), Some(thread), &text, reply_to)
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(ChatError::MessageGone) if reply_to.is_some() => reply_to = None,
+                Err(e @ (ChatError::RateLimited { .. } | ChatError::Transient(_))) => {
+                    return Err(e.into());
+                }
+                Err(_) => return Ok(()),
             }
         }
     }
@@ -429,6 +479,15 @@ impl Delivery {
     /// support group says on its card that the earlier conversation is there.
     async fn open_topic(&self, client: &Client) -> Result<ThreadId, Failed> {
         let moved = client.topic_elsewhere(self.group);
+        // The topic left behind, remembered so staff writing there are pointed here.
+        let left = match (client.topic_group, client.thread) {
+            (Some(group), Some(thread)) if moved => Some(Change::KeepFormerTopic {
+                client: client.id,
+                group,
+                thread,
+            }),
+            _ => None,
+        };
         // Read before the topic exists: a failure here leaves nothing half done.
         let takeable = self
             .tickets
@@ -456,16 +515,21 @@ impl Delivery {
             Err(e) => return Err(e.into()),
         };
         self.store
-            .commit(vec![
-                Change::SetThread {
-                    client: client.id,
-                    thread: Some(thread),
-                },
-                Change::SetTopicGroup {
-                    client: client.id,
-                    group: self.group,
-                },
-            ])
+            .commit(
+                [
+                    Change::SetThread {
+                        client: client.id,
+                        thread: Some(thread),
+                    },
+                    Change::SetTopicGroup {
+                        client: client.id,
+                        group: self.group,
+                    },
+                ]
+                .into_iter()
+                .chain(left)
+                .collect(),
+            )
             .await?;
         // On the card rather than a message of its own: the group's budget is 20 a minute.
         let mut html = client_card(client);

@@ -11,6 +11,7 @@ mod client_side;
 mod commands;
 mod delivery;
 mod enote_link;
+mod former_group;
 pub mod queue;
 mod rating;
 mod reminders;
@@ -291,12 +292,13 @@ impl SupportDesk {
             Inbound::Message(m) => match m.place {
                 Place::SupportGroup { thread, .. } => Some((thread, Some(m.message_id))),
                 Place::Private(user) => Some((self.topic_of(user).await, None)),
-                Place::Elsewhere => None,
+                // Not the support group: nobody there is owed a notice.
+                Place::Elsewhere | Place::OtherGroupTopic { .. } => None,
             },
             Inbound::Edited(e) => match e.place {
                 Place::SupportGroup { thread, .. } => Some((thread, None)),
                 Place::Private(user) => Some((self.topic_of(user).await, None)),
-                Place::Elsewhere => None,
+                Place::Elsewhere | Place::OtherGroupTopic { .. } => None,
             },
             Inbound::Button(b) => match b.place {
                 Place::SupportGroup { thread, .. } => Some((thread, None)),
@@ -351,6 +353,9 @@ impl SupportDesk {
             Place::Private(user) => self.on_client_message(user, msg, d).await,
             Place::SupportGroup { group, thread } if group == self.settings.group => {
                 self.on_staff_message(thread, msg, d).await
+            }
+            Place::OtherGroupTopic { group, thread } if group != self.settings.group => {
+                self.on_former_topic_message(group, thread, msg, d).await
             }
             _ => Ok(()),
         }

@@ -33,13 +33,13 @@ impl SupportDesk {
         let Some(thread) = thread else {
             return Ok(());
         };
-        // A topic of the same number left in an earlier group is not this one.
+        // By group and number: a topic of the same number left in an earlier group is not
+        // this one.
         let Some(client) = self
             .ports
             .clients
-            .by_thread(thread)
+            .by_topic(self.settings.group, thread)
             .await?
-            .filter(|c| c.topic_in(self.settings.group).is_some())
         else {
             return Ok(());
         };

@@ -665,6 +665,7 @@ fn a_topic_in_an_earlier_group_is_recreated_here_with_the_line_after_the_card() 
     };
     futures::executor::block_on(delivery(&kit, chat).deliver(&entry(action))).unwrap();
     let commits = kit.commits.lock().unwrap();
+    // The old topic is remembered with the new one, so staff writing there can be pointed here.
     assert_eq!(
         commits[0],
         vec![
@@ -675,6 +676,11 @@ fn a_topic_in_an_earlier_group_is_recreated_here_with_the_line_after_the_card() 
             Change::SetTopicGroup {
                 client: uid(500),
                 group: group()
+            },
+            Change::KeepFormerTopic {
+                client: uid(500),
+                group: crate::ids::GroupId::new(-1001).unwrap(),
+                thread: tid(7),
             },
         ]
     );

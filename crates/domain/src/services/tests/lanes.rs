@@ -250,7 +250,10 @@ fn conversations_are_chats_topics_and_general() {
     let topic = Inbound::Message(staff_text(600, Some(7), 6, "так"));
     let general = Inbound::Message(staff_text(600, None, 6, "так"));
     let private = Inbound::Message(private_text(500, 3, "Привіт"));
-    assert_eq!(topic.conversation(), Conversation::Topic(tid(7)));
+    assert_eq!(
+        topic.conversation(),
+        Conversation::Topic(crate::message::TopicKey::support(tid(7)))
+    );
     assert_eq!(general.conversation(), Conversation::General);
     assert_eq!(private.conversation(), Conversation::Private(uid(500)));
     assert_eq!(Inbound::Ignored.conversation(), Conversation::Unrelated);
@@ -260,4 +263,22 @@ fn conversations_are_chats_topics_and_general() {
         Inbound::Message(elsewhere).conversation(),
         Conversation::Unrelated
     );
+    // Topic 7 of the group the clinic left is not topic 7 of the support group: its own lane.
+    let old_group = crate::ids::GroupId::new(-1001).unwrap();
+    let mut former = staff_text(600, None, 6, "так");
+    former.place = Place::OtherGroupTopic {
+        group: old_group,
+        thread: tid(7),
+    };
+    let former = Inbound::Message(former).conversation();
+    assert_eq!(
+        former,
+        Conversation::Topic(crate::message::TopicKey::other(old_group, tid(7)))
+    );
+    assert_ne!(former, topic.conversation());
+    let Conversation::Topic(key) = former else {
+        unreachable!()
+    };
+    assert_eq!(key.to_string(), "-1001/7");
+    assert_eq!(crate::message::TopicKey::support(tid(7)).to_string(), "7");
 }

@@ -3,6 +3,7 @@
 mod auto_close;
 mod client;
 mod delivery;
+mod former_group;
 mod lanes;
 mod link;
 mod queue;

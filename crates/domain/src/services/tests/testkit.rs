@@ -185,6 +185,8 @@ pub struct Kit {
     pub closes: Vec<(UserId, u32)>,
     /// The day the daily report was last posted for.
     pub last_report: Option<chrono::NaiveDate>,
+    /// Topics clients left in earlier support groups.
+    pub former_topics: Vec<(GroupId, ThreadId, FormerTopic)>,
     pub commit_fails: bool,
     pub commits: Commits,
     pub events: Events,
@@ -215,6 +217,11 @@ impl Kit {
         self
     }
 
+    pub fn with_former_topic(mut self, group: GroupId, thread: ThreadId, f: FormerTopic) -> Self {
+        self.former_topics.push((group, thread, f));
+        self
+    }
+
     pub fn with_directory(mut self, d: MockPracticeDirectory) -> Self {
         self.directory = Some(d);
         self
@@ -237,11 +244,24 @@ impl Kit {
     pub fn client_repo(&self) -> MockClientRepository {
         let mut repo = MockClientRepository::new();
         let all = self.clients.clone();
-        let by_thread = self.clients.clone();
+        let by_topic = self.clients.clone();
+        let former = self.former_topics.clone();
         repo.expect_get()
             .returning(move |id| Ok(all.iter().find(|c| c.id == id).cloned()));
-        repo.expect_by_thread()
-            .returning(move |t| Ok(by_thread.iter().find(|c| c.thread == Some(t)).cloned()));
+        // As the store reads it: the group and the number; a row without a group counts as
+        // the configured group's.
+        repo.expect_by_topic().returning(move |g, t| {
+            Ok(by_topic
+                .iter()
+                .find(|c| c.thread == Some(t) && c.topic_group.unwrap_or_else(group) == g)
+                .cloned())
+        });
+        repo.expect_former_topic().returning(move |g, t| {
+            Ok(former
+                .iter()
+                .find(|(fg, ft, _)| *fg == g && *ft == t)
+                .map(|(_, _, f)| *f))
+        });
         repo
     }
 
