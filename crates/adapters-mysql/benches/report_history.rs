@@ -7,14 +7,16 @@
 //! cargo bench -p adapters-mysql --bench report_history -- --backend sqlite
 //! ```
 //!
-//! The history is loaded straight into a fresh database with bulk SQL (not through the bot):
-//! appeals spread evenly over the year before `END`, ten messages each, half of them staff
-//! answers from ten staff members, a close in the audit log for each, a rating on every third.
+//! The history is loaded straight into a fresh database with bulk SQL (not through the bot) by
+//! the `bench-history` crate: appeals spread evenly over the year, ten messages each, half of them
+//! staff answers from ten staff members, an assignment and a close in the audit log for each, a
+//! rating on every third.
 //! MariaDB: `BENCH_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/mysql`); a database
 //! `pp_report_bench_…` is created and dropped.
 
 use adapters_mysql::{Database, SqlStore};
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use bench_history::History;
+use chrono::{DateTime, Utc};
 use domain::ids::GroupId;
 use domain::ports::ReportRepository;
 use domain::services::report::{Period, daily_figures, figures};
@@ -22,13 +24,11 @@ use domain::working_hours::Schedule;
 use sea_orm::{ConnectionTrait, Statement};
 use std::time::Instant;
 
-const APPEALS: u64 = 100_000;
-const MESSAGES_PER_APPEAL: u64 = 10;
 const RUNS: usize = 5;
 
 /// The end of the year of history (and the bench's "now").
 fn end() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap()
+    History::end()
 }
 
 fn group() -> GroupId {
@@ -41,92 +41,11 @@ enum Backend {
     MariaDb,
 }
 
-/// `base + seconds` as SQL for the backend.
-fn plus(backend: Backend, seconds: &str) -> String {
-    let start = (end() - Duration::days(365)).format("%Y-%m-%d %H:%M:%S");
-    match backend {
-        Backend::Sqlite => format!("datetime('{start}', '+' || ({seconds}) || ' seconds')"),
-        Backend::MariaDb => format!("DATE_ADD('{start}', INTERVAL ({seconds}) SECOND)"),
-    }
-}
-
 async fn exec(db: &Database, sql: &str) {
     let conn = db.connection();
     conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
         .await
         .unwrap_or_else(|e| panic!("{e}\n{sql}"));
-}
-
-/// Loads the history with a handful of set-based statements.
-async fn load(db: &Database, backend: Backend) {
-    // A 1,000-row table of numbers, crossed with itself for 100,000 and 1,000,000 rows.
-    exec(db, "CREATE TABLE bench_seq (n BIGINT PRIMARY KEY)").await;
-    exec(
-        db,
-        "INSERT INTO bench_seq (n) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000) SELECT n FROM s",
-    )
-    .await;
-    let i = "((a.n - 1) * 1000 + b.n)";
-    // An appeal every 315 s over the year: opened, answered 10 min later, closed an hour later.
-    let step = 365 * 86_400 / APPEALS;
-    let opened = plus(backend, &format!("{i} * {step}"));
-    let answered = plus(backend, &format!("{i} * {step} + 600"));
-    let closed = plus(backend, &format!("{i} * {step} + 3600"));
-    let concat = |a: &str, b: &str| match backend {
-        Backend::Sqlite => format!("{a} || {b}"),
-        Backend::MariaDb => format!("CONCAT({a}, {b})"),
-    };
-    exec(
-        db,
-        &format!(
-            "INSERT INTO tickets (id, thread_id, chat_id, client_user_id, status, label, assigned_to, \
-             created_at, updated_at, closed_at, first_response_at, open_client_id, waiting_since, \
-             last_client_message_at, last_staff_message_at, taken_via, reminders_sent, rating, rated_at) \
-             SELECT {i}, 1000 + {i}, -1001234567890, 5000000 + {i}, 'closed', {label}, {assignee}, \
-             {opened}, {closed}, {closed}, {answered}, NULL, NULL, {opened}, {answered}, 'button', 0, \
-             CASE WHEN {i} % 3 = 0 THEN {i} % 5 + 1 ELSE NULL END, \
-             CASE WHEN {i} % 3 = 0 THEN {closed} ELSE NULL END \
-             FROM bench_seq a, bench_seq b WHERE a.n <= {hundreds}",
-            label = concat("'Клієнт '", i),
-            assignee = concat("'@staff_'", &format!("{i} % 10")),
-            hundreds = APPEALS / 1000,
-        ),
-    )
-    .await;
-    // Ten messages an appeal, a minute apart, every other one a staff answer.
-    let k = "((a.n - 1) * 1000 + b.n - 1)";
-    let ticket = format!("({k} % {APPEALS} + 1)");
-    let nth = format!("({k} / {APPEALS})");
-    let at = plus(backend, &format!("{ticket} * {step} + {nth} * 60"));
-    exec(
-        db,
-        &format!(
-            "INSERT INTO messages (ticket_id, direction, telegram_message_id, text, media, created_at, \
-             client_user_id, client_message_id, group_message_id, staff_id) \
-             SELECT {ticket}, CASE WHEN {nth} % 2 = 0 THEN 'client_to_staff' ELSE 'staff_to_client' END, \
-             {k}, 'text', 'text', {at}, 5000000 + {ticket}, {k}, {k} + 1, \
-             CASE WHEN {nth} % 2 = 0 THEN NULL ELSE 600 + {ticket} % 10 END \
-             FROM bench_seq a, bench_seq b WHERE a.n <= {thousands}",
-            thousands = APPEALS * MESSAGES_PER_APPEAL / 1000,
-        ),
-    )
-    .await;
-    exec(
-        db,
-        &format!(
-            "INSERT INTO audit_log (actor_id, action, client_user_id, detail, created_at) \
-             SELECT 600 + {i} % 10, 'close', 5000000 + {i}, 'ticket', {closed} \
-             FROM bench_seq a, bench_seq b WHERE a.n <= {hundreds}",
-            hundreds = APPEALS / 1000,
-        ),
-    )
-    .await;
-    exec(db, "DROP TABLE bench_seq").await;
-    if backend == Backend::Sqlite {
-        exec(db, "ANALYZE").await;
-    } else {
-        exec(db, "ANALYZE TABLE tickets, messages, audit_log").await;
-    }
 }
 
 /// Median and max of the runs, in milliseconds.
@@ -209,10 +128,13 @@ async fn run(backend: Backend) {
         "MariaDB"
     };
     let started = Instant::now();
-    load(&db, backend).await;
+    let history = History::year(group().get());
+    history.load(db.connection()).await.expect("history");
     println!(
-        "{label}: loaded {APPEALS} appeals, {} messages, {APPEALS} audit rows in {:.1} s",
-        APPEALS * MESSAGES_PER_APPEAL,
+        "{label}: loaded {} appeals, {} messages, {} audit rows in {:.1} s",
+        history.appeals,
+        history.messages(),
+        history.audit_rows(),
         started.elapsed().as_secs_f64()
     );
     measure(&db, label).await;

@@ -34,6 +34,7 @@
 //!    scenario, the release binary's size.
 
 use anyhow::{Context, bail};
+use bench_history::History;
 use fake_telegram::{CallRecord, EnforcedLimits, FakeConfig, FakeTelegram, Injected, TgUser};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -81,6 +82,7 @@ struct Opts {
     throughput: bool,
     latency: bool,
     limits: bool,
+    scale: bool,
     /// Throughput: clients × messages each.
     tp_clients: u64,
     tp_messages: u64,
@@ -93,6 +95,16 @@ struct Opts {
     backlog: u64,
     returning_at: Vec<u64>,
     new_at: Vec<u64>,
+    /// Scale: the history loaded before the "history" runs; the two backlogs (updates queued
+    /// before the bot starts, from `backlog_clients` clients); the steady run (client messages
+    /// a second, clients, seconds, a staff answer after every `steady_staff_every`-th).
+    history: fn(i64) -> History,
+    backlogs: [u64; 2],
+    backlog_clients: u64,
+    steady_rate: u64,
+    steady_clients: u64,
+    steady_secs: u64,
+    steady_staff_every: u64,
 }
 
 impl Opts {
@@ -110,7 +122,7 @@ impl Opts {
                 "--bench" => {}
                 other => bail!(
                     "unknown argument {other:?}; use --quick, --backend sqlite|mariadb|both, \
-                     --only throughput,latency,limits"
+                     --only throughput,latency,limits,scale"
                 ),
             }
         }
@@ -128,6 +140,7 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
+                scale: only.as_deref().is_some_and(|o| o.split(',').any(|x| x == "scale")),
                 tp_clients: 200,
                 tp_messages: 5,
                 lat_clients: 100,
@@ -136,6 +149,13 @@ impl Opts {
                 backlog: 30,
                 returning_at: vec![10, 20],
                 new_at: vec![15],
+                history: History::quick,
+                backlogs: [2_000, 20_000],
+                backlog_clients: 200,
+                steady_rate: 20,
+                steady_clients: 200,
+                steady_secs: 20,
+                steady_staff_every: 5,
             }
         } else {
             Self {
@@ -144,6 +164,7 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
+                scale: only.as_deref().is_some_and(|o| o.split(',').any(|x| x == "scale")),
                 tp_clients: 1000,
                 tp_messages: 10,
                 lat_clients: 200,
@@ -152,6 +173,13 @@ impl Opts {
                 backlog: 60,
                 returning_at: vec![15, 30, 45],
                 new_at: vec![20],
+                history: History::year,
+                backlogs: [10_000, 100_000],
+                backlog_clients: 1_000,
+                steady_rate: 20,
+                steady_clients: 200,
+                steady_secs: 60,
+                steady_staff_every: 5,
             }
         };
         Ok(o)
@@ -230,17 +258,10 @@ struct Bot {
     log: PathBuf,
 }
 
-/// Starts the release bot. `unlimited`: rate settings far above anything reached, so the bot
-/// runs at its own speed; otherwise the defaults (30/s, 1/s per chat, 20/min per group).
-fn spawn_bot(
-    tg: &FakeTelegram,
-    db: &Db,
-    dir: &Path,
-    unlimited: bool,
-    tag: &str,
-) -> anyhow::Result<Bot> {
-    let log = dir.join(format!("bot-{tag}.log"));
-    let out = std::fs::File::create(&log)?;
+/// The release bot's command line, as the scenarios run it. `unlimited`: rate settings far above
+/// anything reached, so the bot runs at its own speed; otherwise the defaults (30/s, 1/s per
+/// chat, 20/min per group).
+fn bot_command(tg: &FakeTelegram, db: &Db, dir: &Path, unlimited: bool) -> Command {
     let mut cmd = Command::new(bot_path());
     cmd.current_dir(dir)
         .env_clear()
@@ -253,14 +274,27 @@ fn spawn_bot(
         .env("LISTEN_ADDR", "127.0.0.1:0")
         .env("LOG_DIR", dir.join("logs"))
         .env("BOT_USERNAME", "petwealth_parents_bot")
-        .stdin(Stdio::null())
-        .stdout(out.try_clone()?)
-        .stderr(out);
+        .stdin(Stdio::null());
     if unlimited {
         cmd.env("TELEGRAM_RATE_GLOBAL", "1000000")
             .env("TELEGRAM_RATE_PER_CHAT", "1000000")
             .env("TELEGRAM_RATE_PER_GROUP", "60000000");
     }
+    cmd
+}
+
+/// Starts the release bot (see [`bot_command`]).
+fn spawn_bot(
+    tg: &FakeTelegram,
+    db: &Db,
+    dir: &Path,
+    unlimited: bool,
+    tag: &str,
+) -> anyhow::Result<Bot> {
+    let log = dir.join(format!("bot-{tag}.log"));
+    let out = std::fs::File::create(&log)?;
+    let mut cmd = bot_command(tg, db, dir, unlimited);
+    cmd.stdout(out.try_clone()?).stderr(out);
     let spawned = Instant::now();
     let child = cmd.spawn().context("cannot run parents-bot")?;
     Ok(Bot {
@@ -268,6 +302,27 @@ fn spawn_bot(
         spawned,
         log,
     })
+}
+
+/// Migrates the fresh database with the bot itself, then loads `history` into it with bulk SQL.
+async fn load_history(
+    tg: &FakeTelegram,
+    db: &Db,
+    dir: &Path,
+    history: History,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    let out = bot_command(tg, db, dir, true).arg("migrate").output()?;
+    if !out.status.success() {
+        bail!(
+            "parents-bot migrate failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let conn = sea_orm::Database::connect(&db.url).await?;
+    history.load(&conn).await?;
+    conn.close().await?;
+    Ok(started.elapsed())
 }
 
 impl Bot {
@@ -524,30 +579,69 @@ impl Throughput {
     }
 }
 
-async fn throughput(backend: Backend, o: &Opts) -> anyhow::Result<Throughput> {
+/// What a throughput run queues, and on what.
+#[derive(Debug, Clone, Copy)]
+struct Burst {
+    clients: u64,
+    messages: u64,
+    /// Loaded before the bot starts.
+    history: Option<fn(i64) -> History>,
+    /// Every update is queued before the bot starts (a backlog after an outage); otherwise they
+    /// are queued at once while it idles.
+    queued_before_start: bool,
+    limit: Duration,
+}
+
+impl Burst {
+    fn of(o: &Opts) -> Self {
+        Self {
+            clients: o.tp_clients,
+            messages: o.tp_messages,
+            history: None,
+            queued_before_start: false,
+            limit: Duration::from_secs(if o.quick { 90 } else { 180 }),
+        }
+    }
+}
+
+async fn throughput(backend: Backend, b: Burst) -> anyhow::Result<Throughput> {
     let tg = FakeTelegram::start(FakeConfig::default()).await?;
     let dir = std::env::temp_dir().join(unique("pp-bench-tp"));
     std::fs::create_dir_all(&dir)?;
     let db = fresh_db(backend, &dir).await?;
-    let mut bot = spawn_bot(&tg, &db, &dir, true, "throughput")?;
-    let startup = bot.started(&tg, 0).await?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let (rss_idle, _) = memory(bot.pid());
-    let mut log = CallLog::at_end(&tg);
-    let cpu_before = Cpu::now(bot.pid());
-    let wall = Instant::now();
-
-    let total = o.tp_clients * o.tp_messages;
-    let users: Vec<TgUser> = (0..o.tp_clients).map(client).collect();
+    if let Some(history) = b.history {
+        load_history(&tg, &db, &dir, history(tg.group_id())).await?;
+    }
+    let total = b.clients * b.messages;
+    let users: Vec<TgUser> = (0..b.clients).map(client).collect();
     let mut ids = Vec::with_capacity(total as usize);
     // Round robin: every client's first message, then every client's second, …
-    for m in 0..o.tp_messages {
-        for u in &users {
-            ids.push(tg.client_text(u, &format!("message {m} from {}", u.first_name)));
+    let queue = |ids: &mut Vec<Injected>| {
+        for m in 0..b.messages {
+            for u in &users {
+                ids.push(tg.client_text(u, &format!("message {m} from {}", u.first_name)));
+            }
         }
+    };
+    if b.queued_before_start {
+        queue(&mut ids);
     }
-    let limit = Duration::from_secs(if o.quick { 90 } else { 180 });
-    let complete = log.wait_copies(&tg, total as usize, limit).await;
+    let mut log = CallLog::at_end(&tg);
+    let mut bot = spawn_bot(&tg, &db, &dir, true, "throughput")?;
+    let startup = bot.started(&tg, 0).await?;
+    let mut rss_idle = 0;
+    let mut cpu_before = Cpu::default();
+    if !b.queued_before_start {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        rss_idle = memory(bot.pid()).0;
+        log = CallLog::at_end(&tg);
+        cpu_before = Cpu::now(bot.pid());
+    }
+    let wall = Instant::now();
+    if !b.queued_before_start {
+        queue(&mut ids);
+    }
+    let complete = log.wait_copies(&tg, total as usize, b.limit).await;
     let cpu = Cpu::now(bot.pid()).since(cpu_before);
     let wall = wall.elapsed().as_secs_f64();
     log.fetch(&tg);
@@ -587,6 +681,9 @@ async fn throughput(backend: Backend, o: &Opts) -> anyhow::Result<Throughput> {
         cpu,
         wall,
     };
+    if !complete {
+        eprintln!("  incomplete ({copied}/{total}); the bot's log:\n{}", bot.log_tail());
+    }
     bot.stop().await?;
     tg.stop().await;
     drop_db(db).await;
@@ -611,6 +708,17 @@ struct Latency {
     hwm_end: u64,
     cpu: Cpu,
     wall: f64,
+    /// Messages handled during the measured run: client messages and staff answers.
+    messages: u64,
+    /// Of them, relayed (copied to the other side).
+    relayed: u64,
+}
+
+impl Latency {
+    /// The bot's CPU per message handled, in milliseconds.
+    fn cpu_per_message(&self) -> f64 {
+        ms(self.cpu.bot) / self.messages.max(1) as f64
+    }
 }
 
 /// Sequential getMe round trips from this process to the fake: what one loopback HTTP exchange
@@ -634,16 +742,53 @@ async fn loopback_rtt(tg: &FakeTelegram, n: usize) -> anyhow::Result<Vec<Duratio
     Ok(v)
 }
 
-async fn latency(backend: Backend, o: &Opts) -> anyhow::Result<Latency> {
+/// A steady run: warm clients write at a fixed rate; staff may answer.
+#[derive(Debug, Clone, Copy)]
+struct Steady {
+    clients: u64,
+    /// Client messages a second.
+    rate: u64,
+    secs: u64,
+    /// Staff answer in the topic after every n-th client message.
+    staff_every: Option<u64>,
+    history: Option<fn(i64) -> History>,
+}
+
+impl Steady {
+    fn latency(o: &Opts) -> Self {
+        Self {
+            clients: o.lat_clients,
+            rate: o.lat_rate,
+            secs: o.lat_secs,
+            staff_every: None,
+            history: None,
+        }
+    }
+
+    fn day(o: &Opts) -> Self {
+        Self {
+            clients: o.steady_clients,
+            rate: o.steady_rate,
+            secs: o.steady_secs,
+            staff_every: Some(o.steady_staff_every),
+            history: None,
+        }
+    }
+}
+
+async fn latency(backend: Backend, st: Steady) -> anyhow::Result<Latency> {
     let tg = FakeTelegram::start(FakeConfig::default()).await?;
     let dir = std::env::temp_dir().join(unique("pp-bench-lat"));
     std::fs::create_dir_all(&dir)?;
     let db = fresh_db(backend, &dir).await?;
+    if let Some(history) = st.history {
+        load_history(&tg, &db, &dir, history(tg.group_id())).await?;
+    }
     let mut bot = spawn_bot(&tg, &db, &dir, true, "latency")?;
     let startup = bot.started(&tg, 0).await?;
 
     // Warm-up: every client's topic and card exist, phone prompts sent.
-    let users: Vec<TgUser> = (0..o.lat_clients).map(|i| client(10_000 + i)).collect();
+    let users: Vec<TgUser> = (0..st.clients).map(|i| client(10_000 + i)).collect();
     let mut warm = CallLog::at_end(&tg);
     for u in &users {
         tg.client_text(u, "hello");
@@ -654,22 +799,48 @@ async fn latency(backend: Backend, o: &Opts) -> anyhow::Result<Latency> {
     {
         bail!("latency warm-up did not finish:\n{}", bot.log_tail());
     }
+    // Each client's topic, from the copy of their hello.
+    let group = tg.group_id();
+    let topics: HashMap<i64, i32> = tg.read(|s| {
+        warm.copies_into(group)
+            .filter_map(|c| {
+                let copy = s.message(group, *c.message_ids.first()?)?;
+                Some((copy.copied_from?.0, copy.thread_id?))
+            })
+            .collect()
+    });
+    let staff = TgUser::new(600, "Olena").with_username("olena_vet");
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     let mut log = CallLog::at_end(&tg);
     let cpu_before = Cpu::now(bot.pid());
     let wall = Instant::now();
-    let n = o.lat_rate * o.lat_secs;
+    let n = st.rate * st.secs;
+    let mut answers = 0usize;
     let mut sources = HashMap::new();
-    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / o.lat_rate as f64));
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / st.rate as f64));
     for k in 0..n {
         tick.tick().await;
-        let u = &users[(k % o.lat_clients) as usize];
+        let u = &users[(k % st.clients) as usize];
         let i: Injected = tg.client_text(u, &format!("steady {k}"));
         sources.insert((i.chat_id, i.message_id), i.update_id);
+        if st.staff_every.is_some_and(|e| (k + 1) % e == 0) {
+            let thread = *topics
+                .get(&(u.id as i64))
+                .context("a warm client without a topic")?;
+            tg.staff_text(&staff, thread, &format!("answer {k}"))
+                .map_err(anyhow::Error::msg)?;
+            answers += 1;
+        }
     }
     log.wait_copies(&tg, n as usize, Duration::from_secs(60))
         .await;
+    // The staff answers' copies to the clients.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while log.count("copyMessage", group, false) < answers && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        log.fetch(&tg);
+    }
     let cpu = Cpu::now(bot.pid()).since(cpu_before);
     let wall = wall.elapsed().as_secs_f64();
     let mut lat: Vec<Duration> = copy_times(&tg, &log, &sources)
@@ -692,6 +863,8 @@ async fn latency(backend: Backend, o: &Opts) -> anyhow::Result<Latency> {
         hwm_end,
         cpu,
         wall,
+        messages: n + answers as u64,
+        relayed: lat.len() as u64 + log.count("copyMessage", group, false) as u64,
     };
     bot.stop().await?;
     tg.stop().await;
@@ -854,6 +1027,164 @@ async fn under_limits(backend: Backend, o: Opts) -> anyhow::Result<LimitsRun> {
     drop_db(db).await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(r)
+}
+
+// ---------------------------------------------------------------------------------------------
+// scenario 5: scale
+
+/// The scale scenario's runs on one backend.
+struct Scale {
+    empty_latency: anyhow::Result<Latency>,
+    history_latency: anyhow::Result<Latency>,
+    empty_burst: anyhow::Result<Throughput>,
+    history_burst: anyhow::Result<Throughput>,
+    backlogs: Vec<(u64, anyhow::Result<Throughput>)>,
+    steady: anyhow::Result<Latency>,
+}
+
+/// Latency and throughput on an empty database and on one holding `o.history`; peak memory
+/// with each backlog queued before the bot starts; the bot's CPU per message on a steady day.
+async fn scale(b: Backend, o: &Opts) -> Scale {
+    let step = |what: &str| eprintln!("{} scale: {what} …", b.name());
+    step("latency, empty database");
+    let empty_latency = latency(b, Steady::latency(o)).await;
+    step("latency, with history");
+    let history_latency = latency(
+        b,
+        Steady {
+            history: Some(o.history),
+            ..Steady::latency(o)
+        },
+    )
+    .await;
+    step("throughput, empty database");
+    let empty_burst = throughput(b, Burst::of(o)).await;
+    step("throughput, with history");
+    let history_burst = throughput(
+        b,
+        Burst {
+            history: Some(o.history),
+            ..Burst::of(o)
+        },
+    )
+    .await;
+    let mut backlogs = Vec::new();
+    for n in o.backlogs {
+        step(&format!("a backlog of {n} updates"));
+        let clients = o.backlog_clients.min(n);
+        let r = throughput(
+            b,
+            Burst {
+                clients,
+                messages: n / clients,
+                history: None,
+                queued_before_start: true,
+                limit: Duration::from_secs(600),
+            },
+        )
+        .await;
+        backlogs.push((n, r));
+    }
+    step(&format!(
+        "a steady {}/s for {} s",
+        o.steady_rate, o.steady_secs
+    ));
+    let steady = latency(b, Steady::day(o)).await;
+    let r = Scale {
+        empty_latency,
+        history_latency,
+        empty_burst,
+        history_burst,
+        backlogs,
+        steady,
+    };
+    r
+}
+
+impl Scale {
+    /// The one-line summary, for comparing runs at a glance and by script.
+    fn summary(&self, b: Backend) -> String {
+        fn num<T>(r: &anyhow::Result<T>, f: impl Fn(&T) -> f64) -> String {
+            r.as_ref().map_or("nan".into(), |v| format!("{:.2}", f(v)))
+        }
+        let backlog = |i: usize| {
+            self.backlogs
+                .get(i)
+                .map_or("nan".into(), |(_, r)| num(r, |t| mib(t.hwm_end)))
+        };
+        format!(
+            "scale: backend={} empty_p99_ms={} history_p99_ms={} empty_ups={} history_ups={} backlog10k_rss_mib={} backlog100k_rss_mib={} steady_cpu_ms={}",
+            match b {
+                Backend::Sqlite => "sqlite",
+                Backend::MariaDb => "mariadb",
+            },
+            num(&self.empty_latency, |l| ms(l.p99)),
+            num(&self.history_latency, |l| ms(l.p99)),
+            num(&self.empty_burst, Throughput::rate),
+            num(&self.history_burst, Throughput::rate),
+            backlog(0),
+            backlog(1),
+            num(&self.steady, Latency::cpu_per_message),
+        )
+    }
+
+    /// Every figure behind the summary, and the errors of runs that failed.
+    fn details(&self, b: Backend) -> String {
+        let mut out = String::new();
+        let lat = |l: &Latency| {
+            format!(
+                "p50 {:.1} / p99 {:.1} / max {:.1} ms ({} of {} measured); bot CPU {:.2} ms/message",
+                ms(l.p50),
+                ms(l.p99),
+                ms(l.max),
+                l.measured,
+                l.sent,
+                l.cpu_per_message()
+            )
+        };
+        let burst = |t: &Throughput| {
+            format!(
+                "{:.0} updates/s ({}/{} in {:.1} s), peak RSS {:.1} MiB, bot CPU {:.2} ms/update",
+                t.rate(),
+                t.copied,
+                t.updates,
+                t.secs,
+                mib(t.hwm_end),
+                ms(t.cpu.bot) / t.copied.max(1) as f64
+            )
+        };
+        let show = |out: &mut String, name: &str, line: anyhow::Result<String>| {
+            let _ = match line {
+                Ok(v) => writeln!(out, "  {} {name}: {v}", b.name()),
+                Err(e) => writeln!(out, "  {} {name}: FAILED: {e:#}", b.name()),
+            };
+        };
+        fn ok<T>(r: &anyhow::Result<T>) -> anyhow::Result<&T> {
+            r.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))
+        }
+        show(&mut out, "latency, empty", ok(&self.empty_latency).map(lat));
+        show(&mut out, "latency, history", ok(&self.history_latency).map(lat));
+        show(&mut out, "burst, empty", ok(&self.empty_burst).map(burst));
+        show(&mut out, "burst, history", ok(&self.history_burst).map(burst));
+        for (n, r) in &self.backlogs {
+            show(&mut out, &format!("backlog of {n}"), ok(r).map(burst));
+        }
+        show(
+            &mut out,
+            "steady day",
+            ok(&self.steady).map(|l| {
+                format!(
+                    "{} messages ({} relayed) in {:.1} s; {}; bot CPU {:.2} s",
+                    l.messages,
+                    l.relayed,
+                    l.wall,
+                    lat(l),
+                    l.cpu.bot.as_secs_f64()
+                )
+            }),
+        );
+        out
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1188,7 +1519,7 @@ async fn main() -> anyhow::Result<()> {
                 o.tp_clients,
                 o.tp_messages
             );
-            let t = throughput(b, &o).await;
+            let t = throughput(b, Burst::of(&o)).await;
             if let Ok(t) = &t {
                 starts.push(t.startup);
                 eprintln!(
@@ -1208,7 +1539,7 @@ async fn main() -> anyhow::Result<()> {
                 o.lat_rate,
                 o.lat_secs
             );
-            let l = latency(b, &o).await;
+            let l = latency(b, Steady::latency(&o)).await;
             if let Ok(l) = &l {
                 starts.push(l.startup);
                 eprintln!(
@@ -1221,7 +1552,7 @@ async fn main() -> anyhow::Result<()> {
             r.latency = Some(l);
         }
         // A few more fresh-database starts for the start-up figure.
-        for _ in 0..3 {
+        for _ in 0..if o.throughput || o.latency { 3 } else { 0 } {
             if let Ok(d) = startup_once(b).await {
                 starts.push(d);
             }
@@ -1246,6 +1577,20 @@ async fn main() -> anyhow::Result<()> {
             if let Some((_, r)) = results.iter_mut().find(|(x, _)| *x == b) {
                 r.limits = Some(l);
             }
+        }
+    }
+    if o.scale {
+        let mut lines = Vec::new();
+        for &b in &o.backends {
+            let r = scale(b, &o).await;
+            println!("{}", r.details(b));
+            lines.push(r.summary(b));
+        }
+        for l in lines {
+            println!("{l}");
+        }
+        if !(o.throughput || o.latency || o.limits) {
+            return Ok(());
         }
     }
     println!("{}", report(&o, &results, binary, &startups));
