@@ -9,6 +9,8 @@
 //! cargo bench -p app --bench relay -- --quick               # a smaller run
 //! cargo bench -p app --bench relay -- --backend sqlite      # sqlite | mariadb | both
 //! cargo bench -p app --bench relay -- --only throughput     # throughput,latency,limits
+//! cargo bench -p app --bench relay -- --only scale          # history, backlogs, a steady day
+//! cargo bench -p app --bench relay -- --only steady,backlog # parts of scale alone
 //! ```
 //!
 //! `BENCH_BOT=/path/to/parents-bot` runs another build of the bot (e.g. with symbols, to attach
@@ -32,6 +34,16 @@
 //! 4. **footprint** — start-up (spawn → first getUpdates, migrations on a fresh database; every
 //!    spawn on a fresh database counts), VmRSS at idle, VmHWM (peak) at the end of each
 //!    scenario, the release binary's size.
+//! 5. **scale** (only with `--only scale`) — the latency and throughput runs again on a database
+//!    that first gets a year of history (`bench-history`: 100,000 clients and closed appeals,
+//!    1,000,000 messages with their copy mappings, 200,000 audit rows; a tenth with `--quick`);
+//!    a backlog of 10,000 and of 100,000 updates (2,000 and 20,000 with `--quick`) queued
+//!    before the bot starts, as after an outage, with its peak RSS; and a steady day: 20 client
+//!    messages a second from 200 warm clients, staff answering every fifth, with the bot's CPU
+//!    per message handled (client messages and staff answers) from `/proc`. Ends with one line
+//!    per backend:
+//!    `scale: backend=… empty_p99_ms=… history_p99_ms=… empty_ups=… history_ups=…
+//!    backlog10k_rss_mib=… backlog100k_rss_mib=… steady_cpu_ms=…`
 
 use anyhow::{Context, bail};
 use bench_history::History;
@@ -83,6 +95,9 @@ struct Opts {
     latency: bool,
     limits: bool,
     scale: bool,
+    /// Only the scale scenario's steady day, or its backlogs (for profiling them).
+    steady: bool,
+    backlog_only: bool,
     /// Throughput: clients × messages each.
     tp_clients: u64,
     tp_messages: u64,
@@ -122,7 +137,7 @@ impl Opts {
                 "--bench" => {}
                 other => bail!(
                     "unknown argument {other:?}; use --quick, --backend sqlite|mariadb|both, \
-                     --only throughput,latency,limits,scale"
+                     --only throughput,latency,limits,scale,steady,backlog"
                 ),
             }
         }
@@ -140,7 +155,15 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
-                scale: only.as_deref().is_some_and(|o| o.split(',').any(|x| x == "scale")),
+                scale: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "scale")),
+                steady: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "steady")),
+                backlog_only: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "backlog")),
                 tp_clients: 200,
                 tp_messages: 5,
                 lat_clients: 100,
@@ -164,7 +187,15 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
-                scale: only.as_deref().is_some_and(|o| o.split(',').any(|x| x == "scale")),
+                scale: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "scale")),
+                steady: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "steady")),
+                backlog_only: only
+                    .as_deref()
+                    .is_some_and(|o| o.split(',').any(|x| x == "backlog")),
                 tp_clients: 1000,
                 tp_messages: 10,
                 lat_clients: 200,
@@ -275,6 +306,12 @@ fn bot_command(tg: &FakeTelegram, db: &Db, dir: &Path, unlimited: bool) -> Comma
         .env("LOG_DIR", dir.join("logs"))
         .env("BOT_USERNAME", "petwealth_parents_bot")
         .stdin(Stdio::null());
+    // The allocator's knobs, for trying them (`MALLOC_ARENA_MAX=2 cargo bench …`).
+    for (k, v) in std::env::vars() {
+        if k.starts_with("MALLOC_") || k == "GLIBC_TUNABLES" {
+            cmd.env(k, v);
+        }
+    }
     if unlimited {
         cmd.env("TELEGRAM_RATE_GLOBAL", "1000000")
             .env("TELEGRAM_RATE_PER_CHAT", "1000000")
@@ -682,7 +719,10 @@ async fn throughput(backend: Backend, b: Burst) -> anyhow::Result<Throughput> {
         wall,
     };
     if !complete {
-        eprintln!("  incomplete ({copied}/{total}); the bot's log:\n{}", bot.log_tail());
+        eprintln!(
+            "  incomplete ({copied}/{total}); the bot's log:\n{}",
+            bot.log_tail()
+        );
     }
     bot.stop().await?;
     tg.stop().await;
@@ -712,6 +752,8 @@ struct Latency {
     messages: u64,
     /// Of them, relayed (copied to the other side).
     relayed: u64,
+    /// The bot's CPU while idle (before the run), in milliseconds a second.
+    idle_cpu_ms_per_s: f64,
 }
 
 impl Latency {
@@ -811,6 +853,12 @@ async fn latency(backend: Backend, st: Steady) -> anyhow::Result<Latency> {
     });
     let staff = TgUser::new(600, "Olena").with_username("olena_vet");
     tokio::time::sleep(Duration::from_secs(1)).await;
+    // What the bot spends with nothing to do: every steady message pays a share of it.
+    let idle_before = Cpu::now(bot.pid());
+    let idle_wall = Instant::now();
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let idle = Cpu::now(bot.pid()).since(idle_before).bot.as_secs_f64() * 1000.0
+        / idle_wall.elapsed().as_secs_f64();
 
     let mut log = CallLog::at_end(&tg);
     let cpu_before = Cpu::now(bot.pid());
@@ -864,6 +912,7 @@ async fn latency(backend: Backend, st: Steady) -> anyhow::Result<Latency> {
         cpu,
         wall,
         messages: n + answers as u64,
+        idle_cpu_ms_per_s: idle,
         relayed: lat.len() as u64 + log.count("copyMessage", group, false) as u64,
     };
     bot.stop().await?;
@@ -1068,9 +1117,27 @@ async fn scale(b: Backend, o: &Opts) -> Scale {
         },
     )
     .await;
+    let backlogs = backlogs(b, o).await;
+    step(&format!(
+        "a steady {}/s for {} s",
+        o.steady_rate, o.steady_secs
+    ));
+    let steady = latency(b, Steady::day(o)).await;
+    Scale {
+        empty_latency,
+        history_latency,
+        empty_burst,
+        history_burst,
+        backlogs,
+        steady,
+    }
+}
+
+/// Each of `o.backlogs` queued before the bot starts.
+async fn backlogs(b: Backend, o: &Opts) -> Vec<(u64, anyhow::Result<Throughput>)> {
     let mut backlogs = Vec::new();
     for n in o.backlogs {
-        step(&format!("a backlog of {n} updates"));
+        eprintln!("{} scale: a backlog of {n} updates …", b.name());
         let clients = o.backlog_clients.min(n);
         let r = throughput(
             b,
@@ -1085,20 +1152,7 @@ async fn scale(b: Backend, o: &Opts) -> Scale {
         .await;
         backlogs.push((n, r));
     }
-    step(&format!(
-        "a steady {}/s for {} s",
-        o.steady_rate, o.steady_secs
-    ));
-    let steady = latency(b, Steady::day(o)).await;
-    let r = Scale {
-        empty_latency,
-        history_latency,
-        empty_burst,
-        history_burst,
-        backlogs,
-        steady,
-    };
-    r
+    backlogs
 }
 
 impl Scale {
@@ -1163,9 +1217,17 @@ impl Scale {
             r.as_ref().map_err(|e| anyhow::anyhow!("{e:#}"))
         }
         show(&mut out, "latency, empty", ok(&self.empty_latency).map(lat));
-        show(&mut out, "latency, history", ok(&self.history_latency).map(lat));
+        show(
+            &mut out,
+            "latency, history",
+            ok(&self.history_latency).map(lat),
+        );
         show(&mut out, "burst, empty", ok(&self.empty_burst).map(burst));
-        show(&mut out, "burst, history", ok(&self.history_burst).map(burst));
+        show(
+            &mut out,
+            "burst, history",
+            ok(&self.history_burst).map(burst),
+        );
         for (n, r) in &self.backlogs {
             show(&mut out, &format!("backlog of {n}"), ok(r).map(burst));
         }
@@ -1174,12 +1236,13 @@ impl Scale {
             "steady day",
             ok(&self.steady).map(|l| {
                 format!(
-                    "{} messages ({} relayed) in {:.1} s; {}; bot CPU {:.2} s",
+                    "{} messages ({} relayed) in {:.1} s; {}; bot CPU {:.2} s, idle {:.1} ms/s",
                     l.messages,
                     l.relayed,
                     l.wall,
                     lat(l),
-                    l.cpu.bot.as_secs_f64()
+                    l.cpu.bot.as_secs_f64(),
+                    l.idle_cpu_ms_per_s
                 )
             }),
         );
@@ -1579,6 +1642,47 @@ async fn main() -> anyhow::Result<()> {
             }
         }
     }
+    if o.steady {
+        for &b in &o.backends {
+            eprintln!(
+                "{}: a steady {}/s for {} s …",
+                b.name(),
+                o.steady_rate,
+                o.steady_secs
+            );
+            match latency(b, Steady::day(&o)).await {
+                Ok(l) => println!(
+                    "{} steady day: {} messages; bot CPU {:.2} ms/message, idle {:.1} ms/s; p50 {:.1} / p99 {:.1} ms",
+                    b.name(),
+                    l.messages,
+                    l.cpu_per_message(),
+                    l.idle_cpu_ms_per_s,
+                    ms(l.p50),
+                    ms(l.p99)
+                ),
+                Err(e) => println!("{} steady day failed: {e:#}", b.name()),
+            }
+        }
+    }
+    if o.backlog_only {
+        for &b in &o.backends {
+            for (n, r) in backlogs(b, &o).await {
+                match r {
+                    Ok(t) => println!(
+                        "{} backlog of {n}: {:.0} updates/s ({}/{} in {:.1} s), peak RSS {:.1} MiB, bot CPU {:.2} ms/update",
+                        b.name(),
+                        t.rate(),
+                        t.copied,
+                        t.updates,
+                        t.secs,
+                        mib(t.hwm_end),
+                        ms(t.cpu.bot) / t.copied.max(1) as f64
+                    ),
+                    Err(e) => println!("{} backlog of {n} failed: {e:#}", b.name()),
+                }
+            }
+        }
+    }
     if o.scale {
         let mut lines = Vec::new();
         for &b in &o.backends {
@@ -1589,9 +1693,9 @@ async fn main() -> anyhow::Result<()> {
         for l in lines {
             println!("{l}");
         }
-        if !(o.throughput || o.latency || o.limits) {
-            return Ok(());
-        }
+    }
+    if !(o.throughput || o.latency || o.limits) {
+        return Ok(());
     }
     println!("{}", report(&o, &results, binary, &startups));
     Ok(())

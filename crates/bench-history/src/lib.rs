@@ -73,7 +73,10 @@ impl History {
     /// Loads the history into `db`, whose schema must be migrated and whose history tables must
     /// be empty; refreshes the planner's statistics after.
     pub async fn load(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
-        assert!(self.appeals % 1000 == 0 && self.appeals > 0, "appeals: a multiple of 1,000");
+        assert!(
+            self.appeals % 1000 == 0 && self.appeals > 0,
+            "appeals: a multiple of 1,000"
+        );
         assert!((1..=1000).contains(&self.messages_per_appeal));
         assert!(self.inbox % 1000 == 0 && self.outbox % 1000 == 0);
         let backend = db.get_database_backend();
@@ -86,7 +89,12 @@ impl History {
         // A 1,000-row table of numbers, crossed with itself for up to 1,000,000 rows.
         exec("CREATE TABLE bench_seq (n BIGINT PRIMARY KEY)".into()).await?;
         exec("INSERT INTO bench_seq (n) WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < 1000) SELECT n FROM s".into()).await?;
-        let rows = |count: u64| format!("FROM bench_seq a, bench_seq b WHERE a.n <= {}", count / 1000);
+        let rows = |count: u64| {
+            format!(
+                "FROM bench_seq a, bench_seq b WHERE a.n <= {}",
+                count / 1000
+            )
+        };
         // i: 1..=appeals; an appeal every `step` seconds over the year: opened, answered 10 min
         // later, closed an hour later.
         let i = "((a.n - 1) * 1000 + b.n)";
@@ -167,7 +175,10 @@ impl History {
              SELECT {group}, {action}, 1, NULL, NULL, 'done', {at}, {at} {rows}",
             action = sql.concat(
                 "'{\"ClientMessageToTopic\":{\"client\":'",
-                &sql.concat(&format!("(5000000 + {i})"), "',\"message\":1,\"reply_to\":null}}'"),
+                &sql.concat(
+                    &format!("(5000000 + {i})"),
+                    "',\"message\":1,\"reply_to\":null}}'"
+                ),
             ),
             at = recent(7, self.outbox, i),
             rows = rows(self.outbox),
