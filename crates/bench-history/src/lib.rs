@@ -74,11 +74,11 @@ impl History {
     /// be empty; refreshes the planner's statistics after.
     pub async fn load(&self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
         assert!(
-            self.appeals % 1000 == 0 && self.appeals > 0,
+            self.appeals.is_multiple_of(1000) && self.appeals > 0,
             "appeals: a multiple of 1,000"
         );
         assert!((1..=1000).contains(&self.messages_per_appeal));
-        assert!(self.inbox % 1000 == 0 && self.outbox % 1000 == 0);
+        assert!(self.inbox.is_multiple_of(1000) && self.outbox.is_multiple_of(1000));
         let backend = db.get_database_backend();
         let sql = Sql { backend };
         let exec = |text: String| async move {
