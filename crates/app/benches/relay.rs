@@ -14,7 +14,7 @@
 //! ```
 //!
 //! `BENCH_BOT=/path/to/parents-bot` runs another build of the bot (e.g. with symbols, to attach
-//! `perf`). MariaDB: `BENCH_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/mysql`, what
+//! `perf`); `BENCH_RUST_LOG` sets its `RUST_LOG` (default `info`). MariaDB: `BENCH_MYSQL_URL` (default `mysql://root@127.0.0.1:3306/mysql`, what
 //! `scripts/mariadb.sh` provides); each scenario creates a database `pp_bench_…` and drops it.
 //!
 //! Scenarios:
@@ -297,7 +297,10 @@ fn bot_command(tg: &FakeTelegram, db: &Db, dir: &Path, unlimited: bool) -> Comma
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("RUST_LOG", "info")
+        .env(
+            "RUST_LOG",
+            std::env::var("BENCH_RUST_LOG").unwrap_or_else(|_| "info".into()),
+        )
         .env("BOT_TOKEN", tg.token())
         .env("SUPPORT_GROUP_ID", tg.group_id().to_string())
         .env("TELEGRAM_API_URL", tg.base_url())
@@ -306,9 +309,9 @@ fn bot_command(tg: &FakeTelegram, db: &Db, dir: &Path, unlimited: bool) -> Comma
         .env("LOG_DIR", dir.join("logs"))
         .env("BOT_USERNAME", "petwealth_parents_bot")
         .stdin(Stdio::null());
-    // The allocator's knobs, for trying them (`MALLOC_ARENA_MAX=2 cargo bench …`).
+    // The allocator's and the runtime's knobs, for trying them (`MALLOC_ARENA_MAX=2 cargo bench …`).
     for (k, v) in std::env::vars() {
-        if k.starts_with("MALLOC_") || k == "GLIBC_TUNABLES" {
+        if k.starts_with("MALLOC_") || k == "GLIBC_TUNABLES" || k == "TOKIO_WORKER_THREADS" {
             cmd.env(k, v);
         }
     }

@@ -23,7 +23,8 @@
 //!   lane; a permanent one (a value the database refuses, a broken rule, a panic) is retried a
 //!   few times, then given up — kept in `failed_updates` with the error, with a notice where it
 //!   happened — and the lane moves on.
-//! - Memory is bounded: at most [`LaneSettings::max_in_flight`] updates are read ahead.
+//! - Memory is bounded: at most [`LaneSettings::max_in_flight`] updates are read ahead, and at
+//!   most [`LaneSettings::max_handling`] are handled at once, whatever the backlog.
 
 use crate::runtime::{Retry, Shutdown, backoff, sleep_or_stop, stopping};
 use adapters_telegram::decode::decode;
@@ -53,6 +54,11 @@ pub struct LaneSettings {
     pub directory_deadline: Duration,
     /// Updates read ahead of their handling, all lanes together.
     pub max_in_flight: usize,
+    /// Updates being handled at once, all lanes together: the rest wait in their lanes. Each
+    /// one handled holds its reads and its commit in memory, and the database serves only a
+    /// few at a time anyway (SQLite has one writer; commits are grouped), so more would only
+    /// grow memory with the backlog.
+    pub max_handling: usize,
     /// Updates waiting for Enote at once (each holds a connection to it).
     pub max_lookups: usize,
     /// How often an update that fails for good is tried before it is given up.
@@ -66,6 +72,7 @@ impl LaneSettings {
             group,
             directory_deadline: enote_timeout.saturating_mul(2),
             max_in_flight: 2_000,
+            max_handling: 32,
             max_lookups: 16,
             tries_before_giving_up: 3,
         }
@@ -121,6 +128,7 @@ struct Shared {
     directory: Arc<dyn PracticeDirectory>,
     settings: LaneSettings,
     lookups: Arc<Semaphore>,
+    handling: Arc<Semaphore>,
     events: mpsc::UnboundedSender<Event>,
     stop: Shutdown,
 }
@@ -145,6 +153,7 @@ pub async fn handle_loop(
         desk,
         directory,
         lookups: Arc::new(Semaphore::new(settings.max_lookups.max(1))),
+        handling: Arc::new(Semaphore::new(settings.max_handling.max(1))),
         settings: settings.clone(),
         events: events_tx,
         stop: stop.clone(),
@@ -277,6 +286,9 @@ async fn in_lane(job: Job, shared: &Shared) {
     let Job { update, inbound } = job;
     let mut attempt = Attempts::default();
     loop {
+        let Ok(permit) = shared.handling.clone().acquire_owned().await else {
+            return;
+        };
         let desk = shared.desk.clone();
         let handling = inbound.clone();
         // A task of its own, so that a bug that panics is a failure of this update only.
@@ -287,6 +299,7 @@ async fn in_lane(job: Job, shared: &Shared) {
         })
         .await
         .unwrap_or_else(|e| Err(Failure::panicked(e)));
+        drop(permit);
         match result {
             Ok(Handled::Done) => {
                 tracing::debug!(outcome = "handled");

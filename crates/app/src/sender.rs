@@ -21,8 +21,15 @@ use domain::services::{Delivery, DeliveryError};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio::task::JoinSet;
+
+/// Workers reading their queue's next entry at once. After a backlog thousands of queues may
+/// have a worker; each read in progress holds a query and its rows in memory, and the database
+/// answers a few at a time anyway, so this bounds memory whatever the backlog. Only the read is
+/// bounded: a worker waiting for Telegram's limits holds no turn, so a queue that waits for the
+/// group's budget never delays a client's private chat.
+const MAX_READING: usize = 32;
 
 /// Runs the sender until `stop` (see the module doc).
 pub async fn send_loop(
@@ -40,6 +47,7 @@ pub async fn send_loop(
         store,
         stop,
         workers: JoinSet::new(),
+        reading: Arc::new(Semaphore::new(MAX_READING)),
         busy: Busy::default(),
         done_tx,
         done_rx,
@@ -58,6 +66,8 @@ struct Sender {
     store: Arc<dyn UnitOfWork>,
     stop: Shutdown,
     workers: JoinSet<()>,
+    /// Turns to read the outbox (see [`MAX_READING`]).
+    reading: Arc<Semaphore>,
     busy: Busy,
     done_tx: mpsc::UnboundedSender<Finished>,
     done_rx: mpsc::UnboundedReceiver<Finished>,
@@ -154,12 +164,13 @@ impl Sender {
             queue,
             entry: first.as_ref().map(|e| e.id),
         };
-        let (delivery, outbox, store, done, stop) = (
+        let (delivery, outbox, store, done, stop, reading) = (
             self.delivery.clone(),
             self.outbox.clone(),
             self.store.clone(),
             self.done_tx.clone(),
             self.stop.clone(),
+            self.reading.clone(),
         );
         self.workers.spawn(async move {
             work_through(
@@ -168,6 +179,7 @@ impl Sender {
                 store.as_ref(),
                 queue,
                 first,
+                &reading,
                 stop,
             )
             .await;
@@ -242,13 +254,14 @@ async fn work_through(
     store: &dyn UnitOfWork,
     queue: Option<Queue>,
     first: Option<OutboxEntry>,
+    reading: &Semaphore,
     stop: Shutdown,
 ) {
     let mut next = first;
     loop {
         let entry = match (next.take(), queue) {
             (Some(e), _) => e,
-            (None, Some(q)) => match outbox.next_in(q, Utc::now()).await {
+            (None, Some(q)) => match read_next(outbox, q, reading).await {
                 Ok(Some(e)) => e,
                 Ok(None) => return,
                 Err(e) => {
@@ -264,6 +277,17 @@ async fn work_through(
             return;
         }
     }
+}
+
+/// The queue's next due entry, read in a turn (see [`MAX_READING`]).
+async fn read_next(
+    outbox: &dyn Outbox,
+    queue: Queue,
+    reading: &Semaphore,
+) -> Result<Option<OutboxEntry>, domain::ports::StoreError> {
+    // Never closed: the sender owns the semaphore for as long as its workers run.
+    let _turn = reading.acquire().await;
+    outbox.next_in(queue, Utc::now()).await
 }
 
 /// Delivers one entry and records the outcome; true when the entry is done with.
