@@ -112,7 +112,7 @@ impl History {
              {closed}, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 10000000 + {i}, {no}, {group} {rows}",
             username = sql.concat("'client_'", i),
             phone = sql.concat("'+380'", &format!("(500000000 + {i})")),
-            label = sql.concat("'Клієнт '", i),
+            label = sql.concat("'Client '", i),
             no = sql.boolean(false),
             rows = rows(self.appeals),
         ))
@@ -125,7 +125,7 @@ impl History {
              {opened}, {closed}, {closed}, {answered}, NULL, NULL, {opened}, {answered}, 'button', 0, \
              CASE WHEN {i} % 3 = 0 THEN {i} % 5 + 1 ELSE NULL END, \
              CASE WHEN {i} % 3 = 0 THEN {closed} ELSE NULL END {rows}",
-            label = sql.concat("'Клієнт '", i),
+            label = sql.concat("'Client '", i),
             assignee = sql.concat("'@staff_'", &format!("{i} % 10")),
             rows = rows(self.appeals),
         ))
