@@ -22,6 +22,10 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// readers and writers, never blocking them).
 pub const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
+/// SQLite's pool: one writer at a time, so more connections would only queue on its lock, but a
+/// few let reads proceed beside a write (WAL).
+const SQLITE_CONNECTIONS: u32 = 4;
+
 /// An open connection pool.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -61,9 +65,7 @@ impl Database {
             .idle_timeout(Duration::from_secs(300))
             .sqlx_logging(false);
         if sqlite {
-            // SQLite has one writer at a time: more connections only queue on the lock, but a
-            // few let reads proceed beside a write (WAL).
-            opts.max_connections(4).min_connections(1);
+            opts.max_connections(SQLITE_CONNECTIONS).min_connections(1);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -116,7 +118,37 @@ impl Database {
     pub async fn migrate(&self) -> Result<(), DatabaseError> {
         Migrator::up(&self.conn, None)
             .await
-            .map_err(DatabaseError::Migrate)
+            .map_err(DatabaseError::Migrate)?;
+        if self.is_sqlite() {
+            self.refresh_sqlite_schemas()
+                .await
+                .map_err(|e| DatabaseError::Migrate(sea_orm::DbErr::Custom(e.to_string())))?;
+        }
+        Ok(())
+    }
+
+    /// Makes every pooled SQLite connection re-read the schema.
+    ///
+    /// Why: on SQLite the migrator's statements are not wrapped in a transaction, so they run on
+    /// whichever pooled connection is free, and another connection may read the schema between
+    /// a table's creation and its unique index's. SQLite prepares a statement against the
+    /// connection's cached schema and notices a change only when the statement runs — except an
+    /// upsert, whose `ON CONFLICT` target is checked while preparing: on such a connection the
+    /// store's first upsert into that table would fail ("ON CONFLICT clause does not match any
+    /// PRIMARY KEY or UNIQUE constraint"). A read of the schema table on each connection makes
+    /// it notice.
+    pub async fn refresh_sqlite_schemas(&self) -> Result<(), sea_orm::sqlx::Error> {
+        let pool = self.conn.get_sqlite_connection_pool();
+        // Holding each until all are taken: every connection of the pool is read on once.
+        let mut held = Vec::with_capacity(SQLITE_CONNECTIONS as usize);
+        for _ in 0..SQLITE_CONNECTIONS {
+            let mut conn = pool.acquire().await?;
+            sea_orm::sqlx::query("SELECT count(*) FROM sqlite_master")
+                .execute(&mut *conn)
+                .await?;
+            held.push(conn);
+        }
+        Ok(())
     }
 
     /// How many migrations have not been applied yet (0: the schema is up to date). Reads only.

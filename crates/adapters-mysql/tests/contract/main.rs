@@ -145,6 +145,51 @@ async fn sqlite_is_opened_in_wal_mode_with_a_busy_timeout() {
     assert!(timeout >= 5_000, "busy_timeout {timeout} ms");
 }
 
+/// Migrations on SQLite run statement by statement on whichever pooled connection is free, so
+/// a connection may read the schema between a table's creation and its unique index's. SQLite
+/// checks an upsert's `ON CONFLICT` target against the connection's cached schema while
+/// preparing it, so such a connection refuses the upsert; after `migrate` every pooled
+/// connection has re-read the schema.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_connections_see_indexes_created_on_others_once_migrated() {
+    use sea_orm::sqlx;
+    let (db, path) = temp_sqlite("stale_schema").await;
+    db.migrate().await.unwrap();
+    let pool = db.connection().get_sqlite_connection_pool();
+    let upsert = "INSERT INTO t (k, v) VALUES (1, 1) ON CONFLICT (k) DO NOTHING";
+    {
+        let mut a = pool.acquire().await.unwrap();
+        let mut b = pool.acquire().await.unwrap();
+        sqlx::query("CREATE TABLE t (k INTEGER NOT NULL, v INTEGER)")
+            .execute(&mut *b)
+            .await
+            .unwrap();
+        sqlx::query("SELECT count(*) FROM t")
+            .execute(&mut *a)
+            .await
+            .unwrap();
+        sqlx::query("CREATE UNIQUE INDEX idx_t_k ON t (k)")
+            .execute(&mut *b)
+            .await
+            .unwrap();
+        let stale = sqlx::query(upsert).execute(&mut *a).await;
+        assert!(
+            stale.is_err_and(|e| e.to_string().contains("ON CONFLICT clause does not match")),
+            "the connection that read the schema before the index refuses the upsert"
+        );
+    }
+    db.refresh_sqlite_schemas().await.unwrap();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        let mut c = pool.acquire().await.unwrap();
+        sqlx::query(upsert).execute(&mut *c).await.unwrap();
+        held.push(c);
+    }
+    drop(held);
+    drop(db);
+    remove_sqlite(&path);
+}
+
 /// Commits only append to SQLite's write-ahead log (`wal_autocheckpoint = 0`); a background
 /// task copies it back into the database file, so the log cannot grow without bound.
 #[tokio::test]
