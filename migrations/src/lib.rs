@@ -27,7 +27,8 @@
 //!   indexes the report's range reads go through;
 //! - `m2026…_000010_pending_link_expiry`: the index the link-expiry pass reads through;
 //! - `m2026…_000011_topic_group`: which support group each client's topic lives in;
-//! - `m2026…_000012_former_topics`: topics clients left behind in an earlier support group.
+//! - `m2026…_000012_former_topics`: topics clients left behind in an earlier support group;
+//! - `m2026…_000013_housekeeping_indexes`: the outbox by delivery time, clients by topic group.
 //!
 //! How to change the schema safely: see `migrations/README.md`.
 
@@ -45,6 +46,7 @@ mod m20261202_000009_reports;
 mod m20261202_000010_pending_link_expiry;
 mod m20261202_000011_topic_group;
 mod m20261202_000012_former_topics;
+mod m20261202_000013_housekeeping_indexes;
 pub mod util;
 
 /// Every migration, in the order they run.
@@ -66,6 +68,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_pending_link_expiry::Migration),
             Box::new(m20261202_000011_topic_group::Migration),
             Box::new(m20261202_000012_former_topics::Migration),
+            Box::new(m20261202_000013_housekeeping_indexes::Migration),
         ]
     }
 }
