@@ -148,6 +148,11 @@ impl Opts {
             b => bail!("unknown backend {b:?}"),
         };
         let has = |s: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == s));
+        // Scale and its parts run only when named: they take long and load the database.
+        let named = |s: &str| {
+            only.as_deref()
+                .is_some_and(|o| o.split(',').any(|x| x == s))
+        };
         let o = if quick {
             Self {
                 quick,
@@ -155,15 +160,9 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
-                scale: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "scale")),
-                steady: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "steady")),
-                backlog_only: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "backlog")),
+                scale: named("scale"),
+                steady: named("steady"),
+                backlog_only: named("backlog"),
                 tp_clients: 200,
                 tp_messages: 5,
                 lat_clients: 100,
@@ -187,15 +186,9 @@ impl Opts {
                 throughput: has("throughput"),
                 latency: has("latency"),
                 limits: has("limits"),
-                scale: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "scale")),
-                steady: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "steady")),
-                backlog_only: only
-                    .as_deref()
-                    .is_some_and(|o| o.split(',').any(|x| x == "backlog")),
+                scale: named("scale"),
+                steady: named("steady"),
+                backlog_only: named("backlog"),
                 tp_clients: 1000,
                 tp_messages: 10,
                 lat_clients: 200,
@@ -616,6 +609,19 @@ struct Throughput {
 impl Throughput {
     fn rate(&self) -> f64 {
         self.copied as f64 / self.secs.max(1e-9)
+    }
+
+    /// Updates/s, how many, peak RSS and the bot's CPU per update, on one line.
+    fn summary(&self) -> String {
+        format!(
+            "{:.0} updates/s ({}/{} in {:.1} s), peak RSS {:.1} MiB, bot CPU {:.2} ms/update",
+            self.rate(),
+            self.copied,
+            self.updates,
+            self.secs,
+            mib(self.hwm_end),
+            ms(self.cpu.bot) / self.copied.max(1) as f64
+        )
     }
 }
 
@@ -1199,17 +1205,7 @@ impl Scale {
                 l.cpu_per_message()
             )
         };
-        let burst = |t: &Throughput| {
-            format!(
-                "{:.0} updates/s ({}/{} in {:.1} s), peak RSS {:.1} MiB, bot CPU {:.2} ms/update",
-                t.rate(),
-                t.copied,
-                t.updates,
-                t.secs,
-                mib(t.hwm_end),
-                ms(t.cpu.bot) / t.copied.max(1) as f64
-            )
-        };
+        let burst = Throughput::summary;
         let show = |out: &mut String, name: &str, line: anyhow::Result<String>| {
             let _ = match line {
                 Ok(v) => writeln!(out, "  {} {name}: {v}", b.name()),
@@ -1671,16 +1667,7 @@ async fn main() -> anyhow::Result<()> {
         for &b in &o.backends {
             for (n, r) in backlogs(b, &o).await {
                 match r {
-                    Ok(t) => println!(
-                        "{} backlog of {n}: {:.0} updates/s ({}/{} in {:.1} s), peak RSS {:.1} MiB, bot CPU {:.2} ms/update",
-                        b.name(),
-                        t.rate(),
-                        t.copied,
-                        t.updates,
-                        t.secs,
-                        mib(t.hwm_end),
-                        ms(t.cpu.bot) / t.copied.max(1) as f64
-                    ),
+                    Ok(t) => println!("{} backlog of {n}: {}", b.name(), t.summary()),
                     Err(e) => println!("{} backlog of {n} failed: {e:#}", b.name()),
                 }
             }

@@ -5,35 +5,11 @@ use crate::change::{Change, TicketRef};
 use crate::ids::{ChatRef, OutboxId};
 use crate::message::Direction;
 use crate::outbound::Outbound;
-use crate::ports::{ChatError, MockChatGateway, MockClock, OutboxEntry};
-use crate::services::{Delivery, DeliveryError};
+use crate::ports::{ChatError, MockChatGateway};
+use crate::services::DeliveryError;
 use crate::texts;
 use mockall::predicate::*;
-use std::sync::Arc;
 use std::time::Duration;
-
-fn entry(action: Outbound) -> OutboxEntry {
-    OutboxEntry {
-        id: OutboxId::new(77).unwrap(),
-        queue: None,
-        action,
-        attempts: 0,
-        not_before: None,
-    }
-}
-
-fn delivery(kit: &Kit, chat: MockChatGateway) -> Delivery {
-    let mut clock = MockClock::new();
-    clock.expect_now().returning(now);
-    Delivery::new(
-        Arc::new(chat),
-        Arc::new(kit.client_repo()),
-        Arc::new(kit.ticket_repo()),
-        Arc::new(kit.store()),
-        Arc::new(clock),
-        group(),
-    )
-}
 
 fn to_topic() -> Outbound {
     Outbound::ClientMessageToTopic {

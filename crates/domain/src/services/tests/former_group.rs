@@ -7,11 +7,10 @@ use crate::client::Client;
 use crate::ids::{ChatRef, GroupId, OutboxId};
 use crate::message::{Content, IncomingMessage, Place};
 use crate::outbound::Outbound;
-use crate::ports::{ChatError, FormerTopic, MockChatGateway, MockClock, OutboxEntry};
-use crate::services::{Delivery, Inbound};
+use crate::ports::{ChatError, FormerTopic, MockChatGateway};
+use crate::services::Inbound;
 use crate::texts;
 use chrono::Duration;
-use std::sync::Arc;
 
 fn old_group() -> GroupId {
     GroupId::new(-1001111111111).unwrap()
@@ -155,29 +154,6 @@ fn the_support_groups_topic_is_told_from_an_old_topic_of_the_same_number() {
             reply_to: None,
         }]
     );
-}
-
-fn entry(action: Outbound) -> OutboxEntry {
-    OutboxEntry {
-        id: OutboxId::new(77).unwrap(),
-        queue: None,
-        action,
-        attempts: 0,
-        not_before: None,
-    }
-}
-
-fn delivery(kit: &Kit, chat: MockChatGateway) -> Delivery {
-    let mut clock = MockClock::new();
-    clock.expect_now().returning(now);
-    Delivery::new(
-        Arc::new(chat),
-        Arc::new(kit.client_repo()),
-        Arc::new(kit.ticket_repo()),
-        Arc::new(kit.store()),
-        Arc::new(clock),
-        group(),
-    )
 }
 
 #[test]

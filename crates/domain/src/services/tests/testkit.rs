@@ -463,3 +463,28 @@ pub fn texts_of(changes: &[Change]) -> Vec<String> {
         })
         .collect()
 }
+
+/// An outbox entry holding `action`, with no queue, never tried.
+pub fn entry(action: crate::outbound::Outbound) -> OutboxEntry {
+    OutboxEntry {
+        id: crate::ids::OutboxId::new(77).unwrap(),
+        queue: None,
+        action,
+        attempts: 0,
+        not_before: None,
+    }
+}
+
+/// The delivery service over `kit`'s stores and `chat`, at [`now`].
+pub fn delivery(kit: &Kit, chat: MockChatGateway) -> crate::services::Delivery {
+    let mut clock = MockClock::new();
+    clock.expect_now().returning(now);
+    crate::services::Delivery::new(
+        Arc::new(chat),
+        Arc::new(kit.client_repo()),
+        Arc::new(kit.ticket_repo()),
+        Arc::new(kit.store()),
+        Arc::new(clock),
+        group(),
+    )
+}
