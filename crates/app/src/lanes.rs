@@ -25,6 +25,14 @@
 //!   happened — and the lane moves on.
 //! - Memory is bounded: at most [`LaneSettings::max_in_flight`] updates are read ahead, and at
 //!   most [`LaneSettings::max_handling`] are handled at once, whatever the backlog.
+//! - Updates on arrival: the poller offers each batch fresh from Telegram ([`FromPoller`]).
+//!   When the handler has nothing else to do (no lane busy, nothing unread in the inbox), it
+//!   takes the batch into its lanes and each update is stored *as handled*, in the same commit
+//!   as its effects — one commit on an update's way instead of two. An update that needs more
+//!   (Enote, a retry) is given back untouched, and so is every later one of its conversation
+//!   in that batch; the poller stores them in the inbox and they are handled from there, in
+//!   order. Telegram's offset moves only once every update of the batch is stored either way.
+//!   When the handler is busy (a backlog), the poller stores the batch as before.
 
 use crate::runtime::{Retry, Shutdown, backoff, sleep_or_stop, stopping};
 use adapters_telegram::decode::decode;
@@ -33,14 +41,14 @@ use domain::contract::ContractNumber;
 use domain::ids::{GroupId, UpdateId};
 use domain::message::{Conversation, Inbound};
 use domain::owner::{OwnerKey, OwnerProfile, Pet};
-use domain::ports::{Arrival, DirectoryError, Inbox, PracticeDirectory};
+use domain::ports::{Arrival, DirectoryError, Inbox, InboxEntry, PracticeDirectory};
 use domain::services::{DeskError, Handled, SupportDesk};
 use domain::texts;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -111,6 +119,47 @@ impl fmt::Display for Lane {
 struct Job {
     update: UpdateId,
     inbound: Inbound,
+    /// Set for an update fresh from the poller, not stored yet.
+    arrived: Option<Arrived>,
+}
+
+/// An update taken fresh from the poller: the lane stores it with its handling, or gives it
+/// back to the poller by dropping `stored` unanswered.
+struct Arrived {
+    entry: InboxEntry,
+    stored: oneshot::Sender<()>,
+}
+
+/// What the poller tells the handler.
+pub enum FromPoller {
+    /// A batch fresh from Telegram, not stored yet: the handler answers whether it takes it.
+    Offer {
+        /// The batch, in Telegram's order.
+        entries: Vec<InboxEntry>,
+        /// The handler's answer.
+        reply: oneshot::Sender<Taken>,
+    },
+    /// Updates were stored in the inbox (a declined offer, or updates given back): read them.
+    Stored,
+}
+
+/// The handler's answer to an offer.
+pub enum Taken {
+    /// Not now (a backlog, or an update still in a lane): the poller stores the batch.
+    Declined,
+    /// Taken into the lanes: one answer per entry, in order. An entry whose sender is dropped
+    /// unanswered was given back (nothing of it was written): the poller stores it.
+    Accepted(Vec<oneshot::Receiver<()>>),
+}
+
+/// The poller's end of the line to the handler.
+pub type PollerLine = mpsc::UnboundedSender<FromPoller>;
+/// The handler's end.
+pub type HandlerLine = mpsc::UnboundedReceiver<FromPoller>;
+
+/// The line between the poller and the handler.
+pub fn poller_line() -> (PollerLine, HandlerLine) {
+    mpsc::unbounded_channel()
 }
 
 /// What the lanes tell the dispatcher.
@@ -146,6 +195,7 @@ pub async fn handle_loop(
     directory: Arc<dyn PracticeDirectory>,
     settings: LaneSettings,
     wake: Arc<Notify>,
+    mut poller: HandlerLine,
     mut stop: Shutdown,
 ) {
     let (events_tx, mut events) = mpsc::unbounded_channel();
@@ -191,18 +241,9 @@ pub async fn handle_loop(
                         let job = Job {
                             update: entry.update,
                             inbound,
+                            arrived: None,
                         };
-                        let running = lanes.entry(lane).or_insert_with(|| {
-                            let (tx, rx) = mpsc::unbounded_channel();
-                            workers.spawn(lane_worker(lane, rx, shared.clone()));
-                            Running {
-                                jobs: tx,
-                                waiting: 0,
-                            }
-                        });
-                        running.waiting += 1;
-                        // The worker ends only when its sender is dropped, below.
-                        let _ = running.jobs.send(job);
+                        dispatch(lane, job, &mut lanes, &mut workers, &shared);
                     }
                 }
                 Err(e) => {
@@ -233,6 +274,43 @@ pub async fn handle_loop(
                 // Room again after the read-ahead was full.
                 read |= in_flight.len() < settings.max_in_flight && room == 0;
             }
+            Some(said) = poller.recv() => {
+                // What the lanes did before the poller spoke is known first: a lane reports
+                // moving on before it answers the poller.
+                while let Ok(event) = events.try_recv() {
+                    on_event(event, &mut lanes, &mut in_flight);
+                }
+                match said {
+                    FromPoller::Stored => read = true,
+                    FromPoller::Offer { entries, reply } => {
+                        // Only when nothing is before it: an update of a conversation taken
+                        // fresh must not overtake one of the same conversation still waiting.
+                        let taken = if lanes.is_empty() && !read && !stopping(&stop) {
+                            let mut stored = Vec::with_capacity(entries.len());
+                            for entry in entries {
+                                let (tx, rx) = oneshot::channel();
+                                stored.push(rx);
+                                if !in_flight.insert(entry.update) {
+                                    // Already in hand (Telegram sent it again): given back.
+                                    continue;
+                                }
+                                let inbound = decode(&entry.payload, settings.group);
+                                let lane = Lane::of(entry.update, &inbound);
+                                let job = Job {
+                                    update: entry.update,
+                                    inbound,
+                                    arrived: Some(Arrived { entry, stored: tx }),
+                                };
+                                dispatch(lane, job, &mut lanes, &mut workers, &shared);
+                            }
+                            Taken::Accepted(stored)
+                        } else {
+                            Taken::Declined
+                        };
+                        let _ = reply.send(taken);
+                    }
+                }
+            }
             _ = wake.notified() => read = true,
             _ = rescan.tick() => {
                 cursor = None;
@@ -246,6 +324,27 @@ pub async fn handle_loop(
     drop(lanes);
     while workers.join_next().await.is_some() {}
     tracing::info!("handler stopped");
+}
+
+/// Hands `job` to its lane, starting the lane's worker if it has none.
+fn dispatch(
+    lane: Lane,
+    job: Job,
+    lanes: &mut HashMap<Lane, Running>,
+    workers: &mut JoinSet<()>,
+    shared: &Shared,
+) {
+    let running = lanes.entry(lane).or_insert_with(|| {
+        let (tx, rx) = mpsc::unbounded_channel();
+        workers.spawn(lane_worker(lane, rx, shared.clone()));
+        Running {
+            jobs: tx,
+            waiting: 0,
+        }
+    });
+    running.waiting += 1;
+    // The worker ends only when its sender is dropped (`on_event`, or the handler stopping).
+    let _ = running.jobs.send(job);
 }
 
 fn on_event(event: Event, lanes: &mut HashMap<Lane, Running>, in_flight: &mut HashSet<UpdateId>) {
@@ -267,7 +366,10 @@ fn on_event(event: Event, lanes: &mut HashMap<Lane, Running>, in_flight: &mut Ha
 
 /// One lane: its updates one after another, in arrival order.
 async fn lane_worker(lane: Lane, mut jobs: mpsc::UnboundedReceiver<Job>, shared: Shared) {
-    while let Some(job) = jobs.recv().await {
+    // Once an update fresh from the poller is given back, the later fresh ones of this lane
+    // go back too, so that the conversation keeps its order through the inbox.
+    let mut gave_back = false;
+    while let Some(mut job) = jobs.recv().await {
         if stopping(&shared.stop) {
             return;
         }
@@ -276,14 +378,65 @@ async fn lane_worker(lane: Lane, mut jobs: mpsc::UnboundedReceiver<Job>, shared:
             _ => None,
         };
         let span = tracing::info_span!("update", update = job.update.0, lane = %lane, client);
-        in_lane(job, &shared).instrument(span).await;
-        let _ = shared.events.send(Event::MovedOn(lane));
+        match job.arrived.take() {
+            Some(arrived) => {
+                let stored = !gave_back
+                    && on_arrival(&job, &arrived.entry, &shared)
+                        .instrument(span)
+                        .await;
+                gave_back |= !stored;
+                // The dispatcher hears of it before the poller does (see `FromPoller`).
+                let _ = shared.events.send(Event::Finished(job.update));
+                let _ = shared.events.send(Event::MovedOn(lane));
+                if stored {
+                    let _ = arrived.stored.send(());
+                }
+            }
+            None => {
+                in_lane(job, &shared).instrument(span).await;
+                let _ = shared.events.send(Event::MovedOn(lane));
+            }
+        }
+    }
+}
+
+/// Handles an update fresh from the poller and stores it with its handling, in one try;
+/// false when it was not stored (it needs Enote, or failed): it is given back.
+async fn on_arrival(job: &Job, entry: &InboxEntry, shared: &Shared) -> bool {
+    let Ok(_permit) = shared.handling.clone().acquire_owned().await else {
+        return false;
+    };
+    let desk = shared.desk.clone();
+    let (entry, inbound) = (entry.clone(), job.inbound.clone());
+    // A task of its own, so that a bug that panics gives back this update only.
+    let result = tokio::spawn(async move { desk.handle_on_arrival(&entry, &inbound).await })
+        .await
+        .map_err(Failure::panicked);
+    match result {
+        Ok(Ok(Handled::Done)) => {
+            tracing::debug!(outcome = "handled on arrival");
+            true
+        }
+        Ok(Ok(Handled::NeedsDirectory)) => {
+            tracing::debug!(outcome = "needs Enote: stored to be handled from the inbox");
+            false
+        }
+        Ok(Err(e)) => {
+            tracing::debug!(error = %e, outcome = "stored to be handled from the inbox");
+            false
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, outcome = "stored to be handled from the inbox", "update failed on arrival");
+            false
+        }
     }
 }
 
 /// Handles one update in its lane; an update that needs Enote is handed to a task beside it.
 async fn in_lane(job: Job, shared: &Shared) {
-    let Job { update, inbound } = job;
+    let Job {
+        update, inbound, ..
+    } = job;
     let mut attempt = Attempts::default();
     loop {
         let Ok(permit) = shared.handling.clone().acquire_owned().await else {

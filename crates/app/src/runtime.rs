@@ -19,6 +19,7 @@
 //! resumes both queues.
 
 use crate::http::Vitals;
+use crate::lanes::{FromPoller, PollerLine, Taken};
 use adapters_telegram::UpdateSource;
 use chrono::Utc;
 use domain::ids::UpdateId;
@@ -26,7 +27,7 @@ use domain::ports::{ChatError, Inbox, InboxEntry, Outbox};
 use domain::services::SupportDesk;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, oneshot, watch};
 
 /// Signals the loops to stop.
 pub type Shutdown = watch::Receiver<bool>;
@@ -46,16 +47,23 @@ pub(crate) fn stopping(stop: &Shutdown) -> bool {
 pub async fn poll_loop(
     source: UpdateSource,
     inbox: Arc<dyn Inbox>,
+    handler: PollerLine,
     wake_handler: Arc<Notify>,
     vitals: Arc<Vitals>,
     mut stop: Shutdown,
 ) {
     let mut offset: Option<i64> = None;
+    // The offset last saved, and when.
+    let mut saved: Option<i64> = None;
+    let mut offset_saved = tokio::time::Instant::now();
     let mut retry = Retry::default();
     while !stopping(&stop) {
         if offset.is_none() {
             match inbox.offset().await {
-                Ok(o) => offset = Some(o.unwrap_or(0)),
+                Ok(o) => {
+                    offset = Some(o.unwrap_or(0));
+                    saved = offset;
+                }
                 Err(e) => {
                     let what = "cannot read the update offset; retrying";
                     if retry.failed(&mut stop, what, &e).await {
@@ -103,13 +111,31 @@ pub async fn poll_loop(
                 payload: u.json,
             })
             .collect();
+        // Whatever the handler stored with its handling is stored; the rest is stored here.
+        let stored_on_arrival = offer(&handler, &entries).await;
+        let rest: Vec<InboxEntry> = entries
+            .into_iter()
+            .zip(&stored_on_arrival)
+            .filter(|(_, stored)| !**stored)
+            .map(|(entry, _)| entry)
+            .collect();
+        let save_offset = offset_saved.elapsed() >= OFFSET_SAVE_EVERY;
+        if rest.is_empty() && !save_offset {
+            offset = Some(next);
+            continue;
+        }
         // Until this is stored the offset does not move, so Telegram resends the batch.
         loop {
-            match inbox.store_batch(entries.clone(), next).await {
+            match inbox.store_batch(rest.clone(), next).await {
                 Ok(new) => {
                     tracing::debug!(new, next, "updates stored");
                     offset = Some(next);
-                    wake_handler.notify_one();
+                    saved = offset;
+                    offset_saved = tokio::time::Instant::now();
+                    if !rest.is_empty() {
+                        let _ = handler.send(FromPoller::Stored);
+                        wake_handler.notify_one();
+                    }
                     break;
                 }
                 Err(e) => {
@@ -121,7 +147,42 @@ pub async fn poll_loop(
             }
         }
     }
+    // The offset of updates stored on arrival, for the next start (Telegram would send them
+    // again otherwise, and the inbox would recognise them).
+    if let Some(next) = offset.filter(|o| Some(*o) != saved) {
+        if let Err(e) = inbox.store_batch(Vec::new(), next).await {
+            tracing::warn!(error = %e, "cannot save the update offset");
+        }
+    }
     tracing::info!("poller stopped");
+}
+
+/// How often the offset of updates stored on arrival is saved at least. Telegram keeps the
+/// offset too; the saved one only spares it resending, after a crash, updates the inbox
+/// already has.
+const OFFSET_SAVE_EVERY: Duration = Duration::from_secs(5);
+
+/// Offers a batch to the handler; per entry, whether the handler stored it (with its handling).
+async fn offer(handler: &PollerLine, entries: &[InboxEntry]) -> Vec<bool> {
+    let none = || vec![false; entries.len()];
+    let (reply, answer) = oneshot::channel();
+    let offered = FromPoller::Offer {
+        entries: entries.to_vec(),
+        reply,
+    };
+    if handler.send(offered).is_err() {
+        return none();
+    }
+    match answer.await {
+        Ok(Taken::Accepted(stored)) => {
+            let mut result = Vec::with_capacity(stored.len());
+            for rx in stored {
+                result.push(rx.await.is_ok());
+            }
+            result
+        }
+        Ok(Taken::Declined) | Err(_) => none(),
+    }
 }
 
 /// Consecutive failures of one step of a loop, and the backoff they call for: every loop

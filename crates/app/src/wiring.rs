@@ -210,6 +210,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
     let (lost_tx, lost_rx) = watch::channel(false);
     let wake_handler = Arc::new(Notify::new());
     let wake_sender = Arc::new(Notify::new());
+    let (poller_line, handler_line) = lanes::poller_line();
     let vitals = Arc::new(Vitals::default());
     let webhook = webhook(&settings);
     let http_state = HttpState {
@@ -252,6 +253,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             directory,
             LaneSettings::new(group, settings.enote.timeout),
             wake_handler.clone(),
+            handler_line,
             stop_rx.clone(),
         )),
         tokio::spawn(sender::send_loop(
@@ -303,6 +305,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tasks.push(tokio::spawn(runtime::poll_loop(
             updates,
             store,
+            poller_line,
             wake_handler,
             vitals,
             stop_rx,

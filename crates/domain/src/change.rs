@@ -10,6 +10,7 @@ use crate::label::Label;
 use crate::message::{Direction, MediaKind};
 use crate::outbound::Outbound;
 use crate::phone::Phone;
+use crate::ports::InboxEntry;
 use crate::ticket::{Assignee, Rating, TakenVia};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -267,6 +268,11 @@ pub enum Change {
     Audit(AuditEntry),
     /// The inbound update has been handled: its effects are in this same commit.
     InboxHandled(UpdateId),
+    /// An update fresh from Telegram, not stored yet, is stored as handled together with its
+    /// effects: one commit instead of two (store, then handle). The store refuses it as a
+    /// conflict when the update is stored already (Telegram sent it again): then nothing of
+    /// the commit is written.
+    InboxArrivedHandled(InboxEntry),
     /// The inbound update failed for good: keep it with the error for an administrator, and
     /// mark it handled so its conversation moves on.
     InboxFailed {

@@ -624,6 +624,22 @@ impl FakeTelegram {
         self.shared.write(|s| s.inject_raw(update))
     }
 
+    /// Sends a confirmed update again, with its id, as Telegram does when the bot's
+    /// confirmation (the next offset) never reached it — e.g. the bot was killed after
+    /// handling it. Delivered to a getUpdates whose offset does not confirm it already (a
+    /// restarted bot's, from its saved offset). `false` if the update is not among the latest
+    /// confirmed ones.
+    pub fn redeliver(&self, update_id: i64) -> bool {
+        self.shared.write(|s| {
+            let Some(u) = s.confirmed.iter().find(|u| u.id == update_id).cloned() else {
+                return false;
+            };
+            let at = s.updates.partition_point(|p| p.id < update_id);
+            s.updates.insert(at, u);
+            true
+        })
+    }
+
     /// The next `update_id` (Telegram restarts ids randomly after a week without updates).
     pub fn set_next_update_id(&self, id: i64) {
         self.shared.write(|s| s.next_update_id = id);

@@ -629,7 +629,16 @@ async fn get_updates(sh: &Arc<Shared>, p: &Params) -> Answer {
                     s.updates.pop_front();
                 }
             }
-            Some(o) => s.updates.retain(|u| u.id >= o),
+            Some(o) => {
+                while s.updates.front().is_some_and(|u| u.id < o) {
+                    let done = s.updates.pop_front().expect("a front");
+                    s.confirmed.push_back(done);
+                    if s.confirmed.len() > crate::state::CONFIRMED_KEPT {
+                        s.confirmed.pop_front();
+                    }
+                }
+                s.updates.retain(|u| u.id >= o);
+            }
             None => {}
         }
         Ok((s.poll_generation, at, fault))
@@ -674,6 +683,7 @@ async fn get_updates(sh: &Arc<Shared>, p: &Params) -> Answer {
             let now = s.elapsed();
             for id in batch.iter().filter_map(|u| u["update_id"].as_i64()) {
                 s.served.entry(id).or_insert(now);
+                *s.served_times.entry(id).or_insert(0) += 1;
             }
         }
     });

@@ -379,6 +379,9 @@ pub struct Webhook {
     pub last_error: Option<(u64, String)>,
 }
 
+/// How many confirmed updates the fake keeps for [`crate::FakeTelegram::redeliver`].
+pub(crate) const CONFIRMED_KEPT: usize = 1_000;
+
 #[derive(Debug, Clone)]
 pub(crate) struct PendingUpdate {
     pub id: i64,
@@ -433,6 +436,9 @@ pub struct State {
     /// Other forum supergroups the bot is an administrator of, by chat id.
     pub(crate) other_forums: BTreeMap<i64, Forum>,
     pub(crate) updates: VecDeque<PendingUpdate>,
+    /// The latest confirmed updates (at most [`CONFIRMED_KEPT`]), so a test can have one sent
+    /// again, as Telegram does when the confirmation never reached it.
+    pub(crate) confirmed: VecDeque<PendingUpdate>,
     pub(crate) next_update_id: i64,
     pub(crate) allowed_updates: Option<Vec<String>>,
     /// Bumped by every getUpdates; a waiting one that sees another number was superseded.
@@ -441,6 +447,8 @@ pub struct State {
     pub(crate) calls: Vec<CallRecord>,
     /// Inspection for benchmarks: per `update_id`, when getUpdates first returned it.
     pub(crate) served: HashMap<i64, Duration>,
+    /// Per `update_id`, how many getUpdates answers carried it.
+    pub(crate) served_times: HashMap<i64, u32>,
     pub(crate) rate: RateState,
     pub(crate) rate_limited: u64,
     pub(crate) violations: u64,
@@ -493,12 +501,14 @@ impl State {
             topics: BTreeMap::new(),
             other_forums: BTreeMap::new(),
             updates: VecDeque::new(),
+            confirmed: VecDeque::new(),
             next_update_id: first_update_id,
             allowed_updates: None,
             poll_generation: 0,
             webhook: None,
             calls: Vec::new(),
             served: HashMap::new(),
+            served_times: HashMap::new(),
             rate: RateState::default(),
             rate_limited: 0,
             violations: 0,
@@ -610,6 +620,12 @@ impl State {
     /// [`CallRecord::at`] of the call that acted on it. `None` if never returned.
     pub fn served_at(&self, update_id: i64) -> Option<Duration> {
         self.served.get(&update_id).copied()
+    }
+
+    /// How many getUpdates answers carried the update `update_id` (more than one when it was
+    /// sent again).
+    pub fn times_served(&self, update_id: i64) -> u32 {
+        self.served_times.get(&update_id).copied().unwrap_or(0)
     }
 
     /// The calls of one method.

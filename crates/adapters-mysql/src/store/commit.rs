@@ -580,6 +580,22 @@ impl SqlStore {
                     .exec(txn)
                     .await?;
             }
+            Change::InboxArrivedHandled(entry) => {
+                // A plain insert: when the update is stored already, its unique key refuses
+                // it, and the whole commit with it (the update is handled from the inbox, once).
+                let row = update_inbox::ActiveModel {
+                    update_id: Set(entry.update.0),
+                    chat_id: Set(entry.chat),
+                    payload: Set(entry.payload.clone()),
+                    handled: Set(true),
+                    handled_at: Set(Some(now)),
+                    received_at: Set(now),
+                    ..Default::default()
+                };
+                update_inbox::Entity::insert(row)
+                    .exec_without_returning(txn)
+                    .await?;
+            }
             Change::InboxFailed { update, error } => {
                 // A copy in its own table: the inbox row is pruned like every handled one (its
                 // update id may come again after a quiet week), the failure stays.

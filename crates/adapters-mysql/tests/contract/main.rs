@@ -76,6 +76,7 @@ contract!(
     scenarios::delivered_outbox_entries_are_pruned_given_up_and_pending_kept,
     scenarios::handled_updates_are_pruned_unhandled_kept,
     scenarios::inbox_reads_on_after_an_arrival_and_keeps_failed_updates,
+    scenarios::an_update_stored_on_arrival_is_handled_and_stored_once,
     scenarios::appeal_facts_follow_the_conversation,
     scenarios::waiting_tickets_are_the_open_ones_whose_client_waits,
     scenarios::open_appeals_are_the_open_tickets_with_their_clients_label_and_topic,
@@ -93,7 +94,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 36,
+        SCENARIOS, 37,
         "update the expected count when adding a scenario"
     );
 }

@@ -711,6 +711,80 @@ fn update(id: i64, chat: Option<i64>, payload: &str) -> InboxEntry {
     }
 }
 
+/// An update fresh from Telegram stored as handled together with its effects: the handler
+/// never reads it, the poller's store recognises it, and an update stored already (sent again
+/// by Telegram) refuses the whole commit.
+pub async fn an_update_stored_on_arrival_is_handled_and_stored_once(ctx: Ctx) {
+    let store = ctx.store().await;
+    let (olena, petro, ivan) = (uid(BIG), uid(BIG + 1), uid(BIG + 2));
+    let fresh = update(900_000_301, Some(BIG), r#"{"fresh":1}"#);
+    store
+        .commit(vec![
+            upsert(olena, "Олена", None, None),
+            Change::InboxArrivedHandled(fresh.clone()),
+        ])
+        .await
+        .unwrap();
+    assert!(
+        ClientRepository::get(&*store, olena)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store.unhandled_after(None, 10).await.unwrap().is_empty(),
+        "stored as handled: nothing for the handler to read"
+    );
+    // The poller stores the batch it came in: the update is known, the other one is new.
+    let queued = update(900_000_302, Some(43), r#"{"queued":2}"#);
+    let new = store
+        .store_batch(vec![fresh.clone(), queued.clone()], 900_000_303)
+        .await
+        .unwrap();
+    assert_eq!(new, 1, "the update stored on arrival is recognised");
+
+    // Sent again, handled or waiting in the inbox: refused, and nothing of the commit stays.
+    for again in [fresh, queued] {
+        let client = if again.update.0 == 900_000_301 {
+            petro
+        } else {
+            ivan
+        };
+        let refused = store
+            .commit(vec![
+                upsert(client, "Петро", None, None),
+                Change::InboxArrivedHandled(again.clone()),
+            ])
+            .await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{:?}: {refused:?}",
+            again.update
+        );
+        assert!(
+            ClientRepository::get(&*store, client)
+                .await
+                .unwrap()
+                .is_none(),
+            "{:?}: the refused commit left nothing",
+            again.update
+        );
+    }
+    let waiting: Vec<i64> = store
+        .unhandled_after(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, e)| e.update.0)
+        .collect();
+    assert_eq!(waiting, [900_000_302], "the waiting update still waits");
+    // Handled on arrival counts as handled for the pruning too.
+    let pruned = Inbox::prune(&*store, Utc::now() + TimeDelta::seconds(5))
+        .await
+        .unwrap();
+    assert_eq!(pruned, 1);
+}
+
 pub async fn inbox_stores_each_update_once_and_moves_the_offset(ctx: Ctx) {
     let store = ctx.store().await;
     assert_eq!(store.offset().await.unwrap(), None);

@@ -181,7 +181,7 @@ pub trait UnitOfWork: Send + Sync {
 }
 
 /// An inbound update waiting to be handled.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InboxEntry {
     /// Telegram's update id.
     pub update: UpdateId,

@@ -28,8 +28,9 @@ use crate::ids::{GroupId, MessageId, ThreadId, UpdateId, UserId};
 use crate::message::{Direction, EditedMessage, IncomingMessage, Place};
 use crate::outbound::{BotText, Outbound};
 use crate::ports::{
-    ClientRepository, Clock, LinkEvent, LinkEventLog, MessageRepository, PendingLinkRepository,
-    PracticeDirectory, ReportRepository, StoreError, TicketRepository, UnitOfWork,
+    ClientRepository, Clock, InboxEntry, LinkEvent, LinkEventLog, MessageRepository,
+    PendingLinkRepository, PracticeDirectory, ReportRepository, StoreError, TicketRepository,
+    UnitOfWork,
 };
 use crate::texts;
 use crate::working_hours::Schedule;
@@ -239,7 +240,29 @@ impl SupportDesk {
         update: UpdateId,
         inbound: &Inbound,
     ) -> Result<Handled, DeskError> {
-        match self.decide(update, inbound, None).await {
+        match self
+            .decide(Change::InboxHandled(update), inbound, None)
+            .await
+        {
+            Ok(d) => self.finish(d).await.map(|()| Handled::Done),
+            Err(DeskError::NeedsDirectory) => Ok(Handled::NeedsDirectory),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Handles an update fresh from Telegram that is not stored yet, in its conversation's
+    /// lane: when it needs no outside system, it is stored as handled in the same commit as
+    /// its effects ([`Change::InboxArrivedHandled`]) — one commit on the update's way instead
+    /// of two. Anything but [`Handled::Done`] (it needs Enote, or the store refused it, e.g.
+    /// because Telegram sent it again) has written nothing: the caller stores the update in the
+    /// inbox and it is handled from there.
+    pub async fn handle_on_arrival(
+        &self,
+        entry: &InboxEntry,
+        inbound: &Inbound,
+    ) -> Result<Handled, DeskError> {
+        let mark = Change::InboxArrivedHandled(entry.clone());
+        match self.decide(mark, inbound, None).await {
             Ok(d) => self.finish(d).await.map(|()| Handled::Done),
             Err(DeskError::NeedsDirectory) => Ok(Handled::NeedsDirectory),
             Err(e) => Err(e),
@@ -253,13 +276,17 @@ impl SupportDesk {
         inbound: Inbound,
         directory: Arc<dyn PracticeDirectory>,
     ) -> Result<(), DeskError> {
-        let d = self.decide(update, &inbound, Some(directory)).await?;
+        let d = self
+            .decide(Change::InboxHandled(update), &inbound, Some(directory))
+            .await?;
         self.finish(d).await
     }
 
+    /// Decides what `inbound` calls for; `mark` (the update's handled mark) is committed with
+    /// it.
     async fn decide(
         &self,
-        update: UpdateId,
+        mark: Change,
         inbound: &Inbound,
         directory: Option<Arc<dyn PracticeDirectory>>,
     ) -> Result<Decision, DeskError> {
@@ -270,7 +297,7 @@ impl SupportDesk {
             Inbound::Button(press) => self.on_button(press, &mut d).await?,
             Inbound::Ignored => {}
         }
-        d.changes.push(Change::InboxHandled(update));
+        d.changes.push(mark);
         Ok(d)
     }
 

@@ -8,7 +8,7 @@ use crate::enote_link::{LinkState, PendingLink};
 use crate::ids::{PendingLinkId, UpdateId};
 use crate::message::Place;
 use crate::outbound::Outbound;
-use crate::ports::MockPracticeDirectory;
+use crate::ports::{InboxEntry, MockPracticeDirectory};
 use crate::services::{Conversation, Handled, Inbound};
 use crate::texts;
 use chrono::Duration;
@@ -78,6 +78,54 @@ fn in_the_lane_everything_without_enote_is_committed() {
     assert_eq!(commits.len(), 1);
     assert_eq!(texts_of(&commits[0]), vec![texts::NOT_LINKED.to_owned()]);
     assert_eq!(commits[0].last(), Some(&Change::InboxHandled(UpdateId(1))));
+}
+
+fn arrived(update: i64) -> InboxEntry {
+    InboxEntry {
+        update: UpdateId(update),
+        chat: Some(500),
+        payload: "{}".into(),
+    }
+}
+
+#[test]
+fn on_arrival_the_update_is_stored_as_handled_with_its_effects() {
+    let (desk, commits, _) = Kit::new()
+        .with_client(client(500, Some(7)))
+        .with_ticket(ticket(3, 500, true))
+        .with_directory(untouchable())
+        .desk();
+    let inbound = Inbound::Message(staff_text(600, Some(7), 5, "/patient"));
+    let handled =
+        futures::executor::block_on(desk.handle_on_arrival(&arrived(9), &inbound)).unwrap();
+    assert_eq!(handled, Handled::Done);
+    let commits = commits.lock().unwrap();
+    assert_eq!(commits.len(), 1, "one commit: the update with its effects");
+    assert_eq!(texts_of(&commits[0]), vec![texts::NOT_LINKED.to_owned()]);
+    assert_eq!(
+        commits[0].last(),
+        Some(&Change::InboxArrivedHandled(arrived(9)))
+    );
+    assert!(
+        !commits[0]
+            .iter()
+            .any(|c| matches!(c, Change::InboxHandled(_))),
+        "nothing to mark: the update was not stored before"
+    );
+}
+
+#[test]
+fn on_arrival_an_update_that_needs_enote_writes_nothing() {
+    let (desk, commits, _) = Kit::new()
+        .with_client(linked(500, 7))
+        .with_ticket(ticket(3, 500, true))
+        .with_directory(untouchable())
+        .desk();
+    let inbound = Inbound::Message(staff_text(600, Some(7), 5, "/patient"));
+    let handled =
+        futures::executor::block_on(desk.handle_on_arrival(&arrived(9), &inbound)).unwrap();
+    assert_eq!(handled, Handled::NeedsDirectory);
+    assert!(commits.lock().unwrap().is_empty());
 }
 
 #[test]
