@@ -3,7 +3,10 @@
 //! [`crate::lanes`], the sender [`crate::sender`].
 //!
 //! ```text
-//! getUpdates ─▶ poller ─▶ inbox (stored, offset moved in the same transaction)
+//! getUpdates ─▶ poller ─▶ offered to the handler: idle, it stores each update as handled
+//!                 │       with its effects (crate::lanes, "updates on arrival")
+//!                 ▼ declined or given back
+//!               inbox (stored, offset moved in the same transaction)
 //!                             │
 //!                             ▼
 //!                 handler (crate::lanes): a lane per conversation, in order within it
@@ -14,9 +17,9 @@
 //!                 queues side by side; the gateway keeps Telegram's limits per chat
 //!                 Delivery::deliver ─▶ Telegram; results committed with "done"
 //! ```
-//! The offset Telegram sees moves only after the updates are stored, and an update is marked
-//! handled only together with its effects, so a crash at any point loses nothing; a restart
-//! resumes both queues.
+//! The offset Telegram sees moves only after the updates are stored (in the inbox, or as
+//! handled with their effects), and an update is marked handled only together with its
+//! effects, so a crash at any point loses nothing; a restart resumes both queues.
 
 use crate::http::Vitals;
 use crate::lanes::{FromPoller, PollerLine, Taken};

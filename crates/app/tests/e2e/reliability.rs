@@ -4,8 +4,8 @@
 use crate::harness::{
     Backend, Bench, PROMPT, client, copies, kill_hard, relayed_sources, staff, terminate,
 };
-use fake_telegram::{EnforcedLimits, FakeConfig, Faults, State, TgUser};
 use adapters_mysql::entities::outbox;
+use fake_telegram::{EnforcedLimits, FakeConfig, Faults, State, TgUser};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use std::time::Duration;
 
