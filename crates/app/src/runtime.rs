@@ -152,10 +152,10 @@ pub async fn poll_loop(
     }
     // The offset of updates stored on arrival, for the next start (Telegram would send them
     // again otherwise, and the inbox would recognise them).
-    if let Some(next) = offset.filter(|o| Some(*o) != saved) {
-        if let Err(e) = inbox.store_batch(Vec::new(), next).await {
-            tracing::warn!(error = %e, "cannot save the update offset");
-        }
+    if let Some(next) = offset.filter(|o| Some(*o) != saved)
+        && let Err(e) = inbox.store_batch(Vec::new(), next).await
+    {
+        tracing::warn!(error = %e, "cannot save the update offset");
     }
     tracing::info!("poller stopped");
 }
