@@ -14,7 +14,6 @@ pub mod http;
 pub mod lanes;
 pub mod lease;
 pub mod link_log;
-pub mod queue_signal;
 pub mod reminders;
 pub mod reports;
 pub mod runtime;

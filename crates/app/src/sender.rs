@@ -4,21 +4,28 @@
 //!
 //! A queue with something due gets a worker that sends its entries one after another, asking
 //! the outbox only for that queue's next entry, until the queue is empty or its head must wait
-//! (a `retry_after`, a backoff). Workers are started for the queues a commit names
-//! ([`crate::queue_signal`]) and, by a scan of the whole outbox, on start, when woken and every
-//! half second (entries whose wait is over). A completed send whose record failed is committed
-//! again, never sent again; a group the bot cannot use holds its messages until it is fixed.
+//! (a `retry_after`, a backoff). Workers are started for the entries the store announces as it
+//! stores them (`SqlStore::announce_enqueued`) and, by a scan of the whole outbox, on start,
+//! when woken and every half second (entries whose wait is over). A completed send whose record
+//! failed is committed again, never sent again; a group the bot cannot use holds its messages
+//! until it is fixed.
+//!
+//! Fresh entries are sent as announced, without reading them back, when their queue is known to
+//! be empty: its last worker found nothing left, and every entry since then was announced (in
+//! the order of the ids). That is a steady day's common case, and it spares a message two reads
+//! of the outbox. Otherwise the worker reads the queue from its head, so that nothing overtakes
+//! an entry that waits. An announcement of an entry some worker has already sent (it read the
+//! entry before its announcement arrived) is recognised by its id and dropped.
 
-use crate::queue_signal::QueuedReceiver;
 use crate::runtime::{Retry, Shutdown, backoff, stopping};
 use adapters_telegram::limiter::in_one_turn;
 use chrono::Utc;
 use domain::change::Change;
 use domain::ids::OutboxId;
 use domain::outbound::Queue;
-use domain::ports::{Outbox, OutboxEntry, UnitOfWork};
+use domain::ports::{Outbox, OutboxEntry, QueueHead, UnitOfWork};
 use domain::services::{Delivery, DeliveryError};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore, mpsc};
@@ -31,12 +38,21 @@ use tokio::task::JoinSet;
 /// group's budget never delays a client's private chat.
 const MAX_READING: usize = 32;
 
+/// Queues the sender remembers as empty (with the last id sent in each). Beyond it they are
+/// forgotten together, and their next entries are read from the outbox: a bound on memory over
+/// months of clients, at the price of a read.
+const MAX_KNOWN: usize = 4096;
+
+/// What the store announces: the entries one stored transaction enqueued, in the order of their
+/// ids (`SqlStore::announce_enqueued`).
+pub type Enqueued = mpsc::UnboundedReceiver<Vec<OutboxEntry>>;
+
 /// Runs the sender until `stop` (see the module doc).
 pub async fn send_loop(
     delivery: Arc<Delivery>,
     outbox: Arc<dyn Outbox>,
     store: Arc<dyn UnitOfWork>,
-    queued: QueuedReceiver,
+    enqueued: Enqueued,
     wake: Arc<Notify>,
     stop: Shutdown,
 ) {
@@ -53,9 +69,10 @@ pub async fn send_loop(
         done_rx,
         scan: true,
         to_start: Vec::new(),
+        fresh: Vec::new(),
         retry: Retry::default(),
     };
-    sender.run(queued, wake).await;
+    sender.run(enqueued, wake).await;
     tracing::info!("sender stopped");
 }
 
@@ -73,31 +90,38 @@ struct Sender {
     done_rx: mpsc::UnboundedReceiver<Finished>,
     /// The whole outbox is to be scanned for due entries.
     scan: bool,
-    /// Queues a commit filled or a finished worker left behind.
+    /// Queues a commit filled or a finished worker left behind: read from their head.
     to_start: Vec<Queue>,
+    /// Announced entries to send as they are (their queues already taken).
+    fresh: Vec<Start>,
     retry: Retry,
 }
 
 impl Sender {
-    async fn run(&mut self, mut queued: QueuedReceiver, wake: Arc<Notify>) {
+    async fn run(&mut self, mut enqueued: Enqueued, wake: Arc<Notify>) {
         loop {
-            self.take_news(&mut queued);
+            self.take_news(&mut enqueued);
             if stopping(&self.stop) {
                 // Finish what is being sent; the rest stays queued for the next start.
                 while self.workers.join_next().await.is_some() {}
                 return;
             }
+            // Before the scan: an announced entry's queue is taken, so a scan that finds the
+            // entry too leaves it to this worker.
+            for start in std::mem::take(&mut self.fresh) {
+                self.spawn_worker(start);
+            }
             let Ok(mut start) = self.scan_if_asked().await else {
                 continue;
             };
             start.extend(self.queues_to_start());
-            for (queue, first) in start {
-                self.spawn_worker(queue, first);
+            for start in start {
+                self.spawn_worker(start);
             }
             let mut stop = self.stop.clone();
             tokio::select! {
                 Some(done) = self.done_rx.recv() => self.to_start.extend(self.busy.release(done)),
-                Some(q) = queued.recv() => self.busy.queued(q, &mut self.to_start, &mut self.scan),
+                Some(fresh) = enqueued.recv() => self.busy.enqueued(fresh, &mut self.fresh, &mut self.to_start),
                 _ = wake.notified() => self.scan = true,
                 _ = tokio::time::sleep(Duration::from_millis(500)) => self.scan = true,
                 _ = stop.changed() => {}
@@ -105,20 +129,21 @@ impl Sender {
         }
     }
 
-    /// Takes in what happened since the last look: finished workers, filled queues.
-    fn take_news(&mut self, queued: &mut QueuedReceiver) {
+    /// Takes in what happened since the last look: finished workers, announced entries.
+    fn take_news(&mut self, enqueued: &mut Enqueued) {
         while let Ok(done) = self.done_rx.try_recv() {
             self.to_start.extend(self.busy.release(done));
         }
-        while let Ok(q) = queued.try_recv() {
-            self.busy.queued(q, &mut self.to_start, &mut self.scan);
+        while let Ok(fresh) = enqueued.try_recv() {
+            self.busy
+                .enqueued(fresh, &mut self.fresh, &mut self.to_start);
         }
         while self.workers.try_join_next().is_some() {}
     }
 
     /// The due entries a scan finds that are not in flight; `Err` after a failed read (already
     /// waited for).
-    async fn scan_if_asked(&mut self) -> Result<Vec<(Option<Queue>, Option<OutboxEntry>)>, ()> {
+    async fn scan_if_asked(&mut self) -> Result<Vec<Start>, ()> {
         let mut start = Vec::new();
         if !self.scan {
             return Ok(start);
@@ -129,7 +154,7 @@ impl Sender {
                 self.scan = false;
                 for entry in due {
                     if self.busy.take(entry.id, entry.queue) {
-                        start.push((entry.queue, Some(entry)));
+                        start.push(Start::head(entry));
                     }
                 }
                 Ok(start)
@@ -149,21 +174,23 @@ impl Sender {
     }
 
     /// The queues to start that have no worker yet.
-    fn queues_to_start(&mut self) -> Vec<(Option<Queue>, Option<OutboxEntry>)> {
+    fn queues_to_start(&mut self) -> Vec<Start> {
         let mut start = Vec::new();
         for q in std::mem::take(&mut self.to_start) {
             if self.busy.take_queue(q) {
-                start.push((Some(q), None));
+                start.push(Start {
+                    queue: Some(q),
+                    entries: VecDeque::new(),
+                    whole: false,
+                });
             }
         }
         start
     }
 
-    fn spawn_worker(&mut self, queue: Option<Queue>, first: Option<OutboxEntry>) {
-        let finished = Finished {
-            queue,
-            entry: first.as_ref().map(|e| e.id),
-        };
+    fn spawn_worker(&mut self, start: Start) {
+        let queue = start.queue;
+        let entry = start.entries.front().map(|e| e.id);
         let (delivery, outbox, store, done, stop, reading) = (
             self.delivery.clone(),
             self.outbox.clone(),
@@ -173,22 +200,46 @@ impl Sender {
             self.reading.clone(),
         );
         self.workers.spawn(async move {
-            work_through(
+            let worked = work_through(
                 &delivery,
                 outbox.as_ref(),
                 store.as_ref(),
-                queue,
-                first,
+                start,
                 &reading,
                 stop,
             )
             .await;
-            let _ = done.send(finished);
+            let _ = done.send(Finished {
+                queue,
+                entry,
+                upto: worked.upto,
+                empty: worked.empty,
+            });
         });
     }
 }
 
-/// What the sender has in flight.
+/// What a worker is started with.
+struct Start {
+    queue: Option<Queue>,
+    /// Entries to send first, in order.
+    entries: VecDeque<OutboxEntry>,
+    /// `entries` are all the queue holds: once they are sent the worker ends without reading.
+    whole: bool,
+}
+
+impl Start {
+    /// A queue's head found by a scan: what follows it is read.
+    fn head(entry: OutboxEntry) -> Start {
+        Start {
+            queue: entry.queue,
+            entries: VecDeque::from([entry]),
+            whole: false,
+        }
+    }
+}
+
+/// What the sender has in flight, and what it knows of the queues without one.
 #[derive(Default)]
 struct Busy {
     /// Queues with a worker: their next entry is that worker's to send, keeping the order.
@@ -197,6 +248,16 @@ struct Busy {
     entries: HashSet<OutboxId>,
     /// Queues that got something while their worker was finishing: started again after it.
     again: HashSet<Queue>,
+    /// Queues without a worker known to hold nothing: their last worker found them empty, and
+    /// since then every entry for them was announced.
+    empty: HashSet<Queue>,
+    /// The highest id a worker of each queue has taken: an announcement of an entry at or
+    /// below it comes after a worker read the entry from the outbox.
+    taken: HashMap<Queue, OutboxId>,
+    /// Announced entries at or below this id are not trusted to be unsent (see [`MAX_KNOWN`]).
+    forgotten_upto: Option<OutboxId>,
+    /// The highest id seen so far.
+    highest: Option<OutboxId>,
 }
 
 impl Busy {
@@ -207,25 +268,67 @@ impl Busy {
         }
         self.entries.insert(entry);
         if let Some(q) = queue {
-            self.queues.insert(q);
+            self.take_queue(q);
         }
         true
     }
 
     /// Takes a queue; false if it has a worker.
     fn take_queue(&mut self, queue: Queue) -> bool {
+        self.empty.remove(&queue);
         self.queues.insert(queue)
     }
 
-    /// A commit filled `queue`: start it, or start it again once its worker ends (the worker
-    /// may have looked already). Entries without a queue are found by a scan.
-    fn queued(&mut self, queue: Option<Queue>, to_start: &mut Vec<Queue>, scan: &mut bool) {
-        match queue {
-            None => *scan = true,
-            Some(q) if self.queues.contains(&q) => {
-                self.again.insert(q);
+    /// A transaction enqueued `fresh` (in the order of their ids). An entry without a queue
+    /// (a button answer) starts at once; a queue known to be empty starts with its entries as
+    /// they are (`starts`); a queue with a worker starts again after it; any other queue is
+    /// read from its head (`to_start`).
+    fn enqueued(
+        &mut self,
+        fresh: Vec<OutboxEntry>,
+        starts: &mut Vec<Start>,
+        to_start: &mut Vec<Queue>,
+    ) {
+        let mut by_queue: Vec<(Queue, VecDeque<OutboxEntry>)> = Vec::new();
+        for entry in fresh {
+            self.highest = self.highest.max(Some(entry.id));
+            match entry.queue {
+                None => {
+                    if self.take(entry.id, None) {
+                        starts.push(Start::head(entry));
+                    }
+                }
+                Some(q) => match by_queue.iter_mut().find(|(k, _)| *k == q) {
+                    Some((_, entries)) => entries.push_back(entry),
+                    None => by_queue.push((q, VecDeque::from([entry]))),
+                },
             }
-            Some(q) => to_start.push(q),
+        }
+        for (q, mut entries) in by_queue {
+            if self.queues.contains(&q) {
+                self.again.insert(q);
+                continue;
+            }
+            if !self.empty.contains(&q) {
+                to_start.push(q);
+                continue;
+            }
+            let taken = self.taken.get(&q).copied();
+            entries.retain(|e| Some(e.id) > taken);
+            if entries.is_empty() {
+                // Already sent by a worker that read them first: the queue stays empty.
+                continue;
+            }
+            if entries.iter().any(|e| Some(e.id) <= self.forgotten_upto) {
+                to_start.push(q);
+                continue;
+            }
+            self.take_queue(q);
+            starts.push(Start {
+                queue: Some(q),
+                entries,
+                whole: true,
+            });
         }
     }
 
@@ -236,7 +339,23 @@ impl Busy {
         }
         let q = done.queue?;
         self.queues.remove(&q);
-        self.again.remove(&q).then_some(q)
+        if let Some(id) = done.upto {
+            self.highest = self.highest.max(Some(id));
+            let taken = self.taken.entry(q).or_insert(id);
+            *taken = (*taken).max(id);
+        }
+        let again = self.again.remove(&q);
+        if done.empty && !again {
+            self.empty.insert(q);
+        }
+        if self.taken.len() > MAX_KNOWN {
+            // Forgotten queues are read from their head again; an announcement still on its
+            // way for an entry a worker already sent must not be trusted either.
+            self.taken.clear();
+            self.empty.clear();
+            self.forgotten_upto = self.highest;
+        }
+        again.then_some(q)
     }
 }
 
@@ -244,37 +363,64 @@ impl Busy {
 struct Finished {
     queue: Option<Queue>,
     entry: Option<OutboxId>,
+    /// The highest id it took.
+    upto: Option<OutboxId>,
+    /// It left its queue empty.
+    empty: bool,
 }
 
-/// Sends `first` (or the head of `queue`), then the rest of the queue while each next entry is
-/// due.
+/// What a worker did to its queue.
+#[derive(Debug, Default, PartialEq)]
+struct Worked {
+    upto: Option<OutboxId>,
+    empty: bool,
+}
+
+/// Sends the start's entries, then (unless they are the whole queue) the rest of the queue
+/// while each next entry is due.
 async fn work_through(
     delivery: &Delivery,
     outbox: &dyn Outbox,
     store: &dyn UnitOfWork,
-    queue: Option<Queue>,
-    first: Option<OutboxEntry>,
+    start: Start,
     reading: &Semaphore,
     stop: Shutdown,
-) {
-    let mut next = first;
+) -> Worked {
+    let Start {
+        queue,
+        mut entries,
+        whole,
+    } = start;
+    let mut worked = Worked::default();
     loop {
-        let entry = match (next.take(), queue) {
+        let entry = match (entries.pop_front(), queue) {
             (Some(e), _) => e,
-            (None, Some(q)) => match read_next(outbox, q, reading).await {
-                Ok(Some(e)) => e,
-                Ok(None) => return,
+            (None, Some(q)) if !whole => match read_next(outbox, q, reading).await {
+                Ok(QueueHead::Due(e)) => e,
+                Ok(QueueHead::Empty) => {
+                    return Worked {
+                        empty: true,
+                        ..worked
+                    };
+                }
+                Ok(QueueHead::Later) => return worked,
                 Err(e) => {
                     // The sender's periodic scan picks the queue up again.
                     tracing::warn!(error = %e, "cannot read the outbox; retrying");
-                    return;
+                    return worked;
                 }
             },
-            (None, None) => return,
+            (None, _) => {
+                return Worked {
+                    empty: whole,
+                    ..worked
+                };
+            }
         };
+        worked.upto = worked.upto.max(Some(entry.id));
         let sent = deliver_one(delivery, outbox, store, entry, stop.clone()).await;
         if !sent || stopping(&stop) {
-            return;
+            return worked;
         }
     }
 }
@@ -284,7 +430,7 @@ async fn read_next(
     outbox: &dyn Outbox,
     queue: Queue,
     reading: &Semaphore,
-) -> Result<Option<OutboxEntry>, domain::ports::StoreError> {
+) -> Result<QueueHead, domain::ports::StoreError> {
     // Never closed: the sender owns the semaphore for as long as its workers run.
     let _turn = reading.acquire().await;
     outbox.next_in(queue, Utc::now()).await
@@ -397,5 +543,187 @@ async fn record_until_stored(store: &dyn UnitOfWork, changes: Vec<Change>, mut s
             _ = tokio::time::sleep(wait) => {}
             _ = stop.changed() => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::ids::UserId;
+    use domain::outbound::{BotText, Outbound};
+
+    fn client(n: i64) -> Queue {
+        Queue::Client(UserId::new(n).unwrap())
+    }
+
+    fn entry(id: i64, queue: Option<Queue>) -> OutboxEntry {
+        let action = match queue {
+            Some(Queue::Client(c)) => Outbound::TextToClient {
+                client: c,
+                text: BotText::new("hi"),
+            },
+            _ => Outbound::AnswerButton {
+                callback_id: id.to_string(),
+                text: "ok".into(),
+            },
+        };
+        OutboxEntry {
+            id: OutboxId::new(id).unwrap(),
+            queue,
+            action,
+            attempts: 0,
+            not_before: None,
+        }
+    }
+
+    fn finished(queue: Queue, upto: Option<i64>, empty: bool) -> Finished {
+        Finished {
+            queue: Some(queue),
+            entry: None,
+            upto: upto.map(|id| OutboxId::new(id).unwrap()),
+            empty,
+        }
+    }
+
+    /// A worker started with entries: its queue, their ids, whether they are the whole queue.
+    type Started = (Option<Queue>, Vec<i64>, bool);
+
+    /// Announces `fresh`; returns (started as they are, read from the head).
+    fn announce(busy: &mut Busy, fresh: Vec<OutboxEntry>) -> (Vec<Started>, Vec<Queue>) {
+        let (mut starts, mut to_start) = (Vec::new(), Vec::new());
+        busy.enqueued(fresh, &mut starts, &mut to_start);
+        let starts = starts
+            .into_iter()
+            .map(|s| {
+                (
+                    s.queue,
+                    s.entries.iter().map(|e| e.id.get()).collect(),
+                    s.whole,
+                )
+            })
+            .collect();
+        (starts, to_start)
+    }
+
+    /// A queue that had a worker which found it empty after sending up to `upto`.
+    fn emptied(busy: &mut Busy, q: Queue, upto: i64) {
+        assert!(busy.take_queue(q));
+        assert_eq!(busy.release(finished(q, Some(upto), true)), None);
+    }
+
+    #[test]
+    fn a_queue_known_to_be_empty_starts_with_the_announced_entries_as_they_are() {
+        let mut busy = Busy::default();
+        emptied(&mut busy, client(1), 5);
+        let (starts, to_start) = announce(
+            &mut busy,
+            vec![
+                entry(6, Some(client(1))),
+                entry(7, Some(client(2))),
+                entry(8, Some(client(1))),
+            ],
+        );
+        assert_eq!(starts, [(Some(client(1)), vec![6, 8], true)]);
+        assert_eq!(
+            to_start,
+            [client(2)],
+            "a queue never seen is read from its head"
+        );
+        assert!(busy.queues.contains(&client(1)), "the queue is taken");
+        assert!(!busy.empty.contains(&client(1)));
+    }
+
+    #[test]
+    fn a_queue_whose_head_waits_is_read_from_its_head() {
+        let mut busy = Busy::default();
+        assert!(busy.take_queue(client(1)));
+        // Its worker stopped at a postponed entry (a retry_after): the queue is not empty.
+        busy.release(finished(client(1), Some(5), false));
+        let (starts, to_start) = announce(&mut busy, vec![entry(6, Some(client(1)))]);
+        assert!(starts.is_empty(), "{starts:?}");
+        assert_eq!(to_start, [client(1)]);
+    }
+
+    #[test]
+    fn an_announcement_of_an_entry_a_worker_already_sent_is_dropped() {
+        let mut busy = Busy::default();
+        // A worker read entry 7 from the outbox before its announcement arrived.
+        emptied(&mut busy, client(1), 7);
+        let (starts, to_start) = announce(&mut busy, vec![entry(7, Some(client(1)))]);
+        assert!(starts.is_empty() && to_start.is_empty());
+        assert!(busy.empty.contains(&client(1)), "still known to be empty");
+        let (starts, _) = announce(
+            &mut busy,
+            vec![entry(6, Some(client(1))), entry(8, Some(client(1)))],
+        );
+        assert_eq!(starts, [(Some(client(1)), vec![8], true)]);
+    }
+
+    #[test]
+    fn a_queue_with_a_worker_starts_again_after_it_from_its_head() {
+        let mut busy = Busy::default();
+        emptied(&mut busy, client(1), 5);
+        let (starts, _) = announce(&mut busy, vec![entry(6, Some(client(1)))]);
+        assert_eq!(starts.len(), 1);
+        let (starts, to_start) = announce(&mut busy, vec![entry(7, Some(client(1)))]);
+        assert!(starts.is_empty() && to_start.is_empty());
+        // The worker sent 6 and found nothing more, but 7 came meanwhile.
+        assert_eq!(
+            busy.release(finished(client(1), Some(6), true)),
+            Some(client(1))
+        );
+        assert!(
+            !busy.empty.contains(&client(1)),
+            "read again, not trusted empty"
+        );
+    }
+
+    #[test]
+    fn a_button_answer_starts_at_once_and_a_scan_does_not_start_it_again() {
+        let mut busy = Busy::default();
+        let (starts, to_start) = announce(&mut busy, vec![entry(3, None)]);
+        assert_eq!(starts, [(None, vec![3], false)]);
+        assert!(to_start.is_empty());
+        assert!(!busy.take(OutboxId::new(3).unwrap(), None), "in flight");
+        busy.release(Finished {
+            queue: None,
+            entry: Some(OutboxId::new(3).unwrap()),
+            upto: Some(OutboxId::new(3).unwrap()),
+            empty: false,
+        });
+        assert!(busy.take(OutboxId::new(3).unwrap(), None));
+    }
+
+    #[test]
+    fn a_scan_takes_a_queue_out_of_the_known_empty_ones() {
+        let mut busy = Busy::default();
+        emptied(&mut busy, client(1), 5);
+        assert!(busy.take(OutboxId::new(6).unwrap(), Some(client(1))));
+        assert!(!busy.empty.contains(&client(1)));
+        let (starts, _) = announce(&mut busy, vec![entry(6, Some(client(1)))]);
+        assert!(starts.is_empty(), "the scan's worker has it");
+        assert!(busy.again.contains(&client(1)));
+    }
+
+    #[test]
+    fn forgotten_queues_are_read_again_and_older_announcements_are_not_trusted() {
+        let mut busy = Busy::default();
+        let n = i64::try_from(MAX_KNOWN).unwrap() + 1;
+        for q in 1..=n {
+            emptied(&mut busy, client(q), q * 10);
+        }
+        assert!(busy.taken.is_empty() && busy.empty.is_empty(), "forgotten");
+        // Queue 1 is seen empty again by a worker that took nothing: an announcement of an
+        // entry older than the forgetting may be one an earlier worker sent.
+        assert!(busy.take_queue(client(1)));
+        busy.release(finished(client(1), None, true));
+        assert!(busy.empty.contains(&client(1)));
+        let (starts, to_start) = announce(&mut busy, vec![entry(15, Some(client(1)))]);
+        assert!(starts.is_empty(), "{starts:?}");
+        assert_eq!(to_start, [client(1)]);
+        // Newer ones are trusted again.
+        emptied(&mut busy, client(2), n * 10 + 1);
+        let (starts, _) = announce(&mut busy, vec![entry(n * 10 + 2, Some(client(2)))]);
+        assert_eq!(starts, [(Some(client(2)), vec![n * 10 + 2], true)]);
     }
 }

@@ -5,7 +5,6 @@ use crate::http::{self, HttpState, Vitals, Webhook, webhook_path};
 use crate::lanes::{self, LaneSettings};
 use crate::lease;
 use crate::link_log::FileLinkLog;
-use crate::queue_signal::SignallingStore;
 use crate::runtime;
 use crate::sender;
 use adapters_enote::{EnoteDirectory, NotConfiguredDirectory};
@@ -14,9 +13,7 @@ use adapters_telegram::limiter::RateLimiter;
 use adapters_telegram::{BotAdmin, TelegramGateway, UpdateSource};
 use anyhow::Context;
 use domain::command::{CLIENT_COMMANDS, STAFF_COMMANDS};
-use domain::ports::{
-    ChatError, ChatGateway, CommandScope, PracticeDirectory, SystemClock, UnitOfWork,
-};
+use domain::ports::{ChatError, ChatGateway, CommandScope, PracticeDirectory, SystemClock};
 use domain::services::{Delivery, DeskPorts, DeskSettings, SupportDesk};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -176,9 +173,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         gateway,
     } = connect_telegram(&settings).await?;
 
-    // Every commit of the use cases names the outbox queues it filled to the sender.
-    let (signalling, queued) = SignallingStore::new(store.clone());
-    let signalling: Arc<dyn UnitOfWork> = Arc::new(signalling);
+    // The store announces to the sender every outbox entry a commit stores.
+    let enqueued = store.announce_enqueued();
 
     let desk = Arc::new(SupportDesk::new(
         DeskPorts {
@@ -187,7 +183,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             messages: store.clone(),
             links: store.clone(),
             reports: store.clone(),
-            store: signalling.clone(),
+            store: store.clone(),
             directory: directory.clone(),
             link_log,
             clock: clock.clone(),
@@ -199,7 +195,7 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
             gateway.clone(),
             store.clone(),
             store.clone(),
-            signalling.clone(),
+            store.clone(),
             clock,
             group,
         )
@@ -259,8 +255,8 @@ pub async fn start(settings: Settings) -> anyhow::Result<Running> {
         tokio::spawn(sender::send_loop(
             delivery,
             store.clone(),
-            signalling,
-            queued,
+            store.clone(),
+            enqueued,
             wake_sender.clone(),
             stop_rx.clone(),
         )),

@@ -16,10 +16,10 @@ use crate::error::{Kind, kind, store_err};
 use async_trait::async_trait;
 use chrono::{NaiveDateTime, Utc};
 use domain::change::{Change, TicketRef};
-use domain::ids::{TicketId, UserId};
+use domain::ids::{OutboxId, TicketId, UserId};
 use domain::label::default_label;
 use domain::message::Direction;
-use domain::ports::{StoreError, UnitOfWork};
+use domain::ports::{OutboxEntry, StoreError, UnitOfWork};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter,
@@ -68,11 +68,14 @@ impl UnitOfWork for SqlStore {
 impl SqlStore {
     /// Commits one use case's changes in a transaction of their own, running it again while
     /// it loses lock races.
-    pub(super) async fn commit_alone(&self, changes: &[Change]) -> Result<(), StoreError> {
+    pub(super) async fn commit_alone(
+        &self,
+        changes: &[Change],
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut attempt = 1;
         loop {
             match self.try_commit(&[changes]).await {
-                Ok(()) => return Ok(()),
+                Ok(fresh) => return Ok(fresh),
                 Err(TxError::Db(e)) if kind(&e) == Kind::Contention && attempt < MAX_ATTEMPTS => {
                     tracing::debug!(attempt, error = %e, "commit lost a lock race; running it again");
                     // Spread the retries so the racers do not collide again in lockstep.
@@ -87,26 +90,30 @@ impl SqlStore {
         }
     }
 
-    /// Applies `sets` of changes, in order, in one transaction.
-    pub(super) async fn try_commit(&self, sets: &[&[Change]]) -> Result<(), TxError> {
+    /// Applies `sets` of changes, in order, in one transaction; returns the outbox entries it
+    /// enqueued, in the order of their ids.
+    pub(super) async fn try_commit(&self, sets: &[&[Change]]) -> Result<Vec<OutboxEntry>, TxError> {
         let txn = self.conn().begin_with_options(self.tx_options()).await?;
         let now = to_db(Utc::now());
+        let mut fresh = Vec::new();
         for change in sets.iter().flat_map(|s| s.iter()) {
-            if let Err(e) = self.apply(&txn, change, now).await {
+            if let Err(e) = self.apply(&txn, change, now, &mut fresh).await {
                 // Explicit, so the connection goes back to the pool clean at once.
                 let _ = txn.rollback().await;
                 return Err(e);
             }
         }
         txn.commit().await?;
-        Ok(())
+        Ok(fresh)
     }
 
+    /// Applies one change; an enqueued entry is added to `fresh`.
     async fn apply(
         &self,
         txn: &DatabaseTransaction,
         change: &Change,
         now: NaiveDateTime,
+        fresh: &mut Vec<OutboxEntry>,
     ) -> Result<(), TxError> {
         use pp_clients::Column as C;
         match change {
@@ -547,9 +554,18 @@ impl SqlStore {
                     finished_at: Set(None),
                     ..Default::default()
                 };
-                outbox::Entity::insert(row)
-                    .exec_without_returning(txn)
-                    .await?;
+                // The id comes back with the insert (MySQL's OK packet, SQLite's rowid): no
+                // extra statement.
+                let id = outbox::Entity::insert(row).exec(txn).await?.last_insert_id;
+                fresh.push(OutboxEntry {
+                    id: OutboxId::new(id).map_err(|e| {
+                        TxError::Rule(StoreError::Corrupt(format!("outbox id {id}: {e}")))
+                    })?,
+                    queue: action.queue(),
+                    action: action.clone(),
+                    attempts: 0,
+                    not_before: None,
+                });
             }
             Change::CompleteOutbox(id) => {
                 outbox::Entity::update_many()

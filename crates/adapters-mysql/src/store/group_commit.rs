@@ -8,16 +8,20 @@
 //! concurrent commits queue in memory and the database sees one writer with one transaction
 //! per batch. A lone commit runs at once, as before: nothing waits for a batch to fill.
 //!
+//! The leader also announces what each transaction put in the outbox (see
+//! [`GroupCommit::announce_to`]) before it lets the next leader in, so the announcements come
+//! in the order of the transactions, and so in the order of the entries' ids.
+//!
 //! A batch is all or nothing only as an optimisation: if it fails, every commit in it is run
 //! again on its own, so one commit that breaks a rule (or the database refusing one) fails that
 //! commit alone, with the error it would have had without the others.
 
 use super::SqlStore;
 use domain::change::Change;
-use domain::ports::StoreError;
+use domain::ports::{OutboxEntry, StoreError};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 /// At most this many commits go into one transaction; the rest wait for the next one. Bounds
 /// how long one transaction holds its locks.
@@ -38,6 +42,8 @@ pub(crate) struct GroupCommit {
     leader: tokio::sync::Mutex<()>,
     /// Transactions run for batches of two or more commits (for tests and the curious).
     batches: AtomicU64,
+    /// Where the entries each stored transaction enqueued are announced, if anywhere.
+    announce: Mutex<Option<mpsc::UnboundedSender<Vec<OutboxEntry>>>>,
 }
 
 impl std::fmt::Debug for GroupCommit {
@@ -86,13 +92,14 @@ impl GroupCommit {
         if batch.len() == 1 {
             let job = batch.pop().expect("one job");
             let result = store.commit_alone(&job.changes).await;
-            let _ = job.done.send(result);
+            let _ = job.done.send(self.stored(result));
             return;
         }
         self.batches.fetch_add(1, Ordering::Relaxed);
         let sets: Vec<&[Change]> = batch.iter().map(|j| j.changes.as_slice()).collect();
         match store.try_commit(&sets).await {
-            Ok(()) => {
+            Ok(fresh) => {
+                self.announce(fresh);
                 for job in batch {
                     let _ = job.done.send(Ok(()));
                 }
@@ -104,10 +111,35 @@ impl GroupCommit {
                 );
                 for job in batch {
                     let result = store.commit_alone(&job.changes).await;
-                    let _ = job.done.send(result);
+                    let _ = job.done.send(self.stored(result));
                 }
             }
         }
+    }
+
+    /// A transaction's outcome for its caller, once what it enqueued is announced.
+    fn stored(&self, result: Result<Vec<OutboxEntry>, StoreError>) -> Result<(), StoreError> {
+        result.map(|fresh| self.announce(fresh))
+    }
+
+    fn announce(&self, fresh: Vec<OutboxEntry>) {
+        if fresh.is_empty() {
+            return;
+        }
+        let announce = self.announce.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(to) = announce.as_ref() {
+            // Nobody listens only when the bot stops; the entries wait in the outbox.
+            let _ = to.send(fresh);
+        }
+    }
+
+    /// From now on, announces to the returned receiver the outbox entries every stored
+    /// transaction enqueued (one message per transaction, its entries in the order of their
+    /// ids, transactions in the order they were stored). Replaces an earlier receiver.
+    pub(crate) fn announce_to(&self) -> mpsc::UnboundedReceiver<Vec<OutboxEntry>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        *self.announce.lock().unwrap_or_else(|p| p.into_inner()) = Some(tx);
+        rx
     }
 
     /// How many transactions carried two or more commits.

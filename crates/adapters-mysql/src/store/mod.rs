@@ -9,6 +9,7 @@
 
 use crate::db::Database;
 use domain::ids::GroupId;
+use domain::ports::OutboxEntry;
 use group_commit::GroupCommit;
 use sea_orm::{DatabaseConnection, DbBackend, SqliteTransactionMode, TransactionOptions};
 use std::sync::Arc;
@@ -67,6 +68,14 @@ impl SqlStore {
             .await
             .map_err(crate::error::store_err)?;
         Ok(stamped.rows_affected)
+    }
+
+    /// The outbox entries each stored commit enqueues, with their ids, as they are stored: one
+    /// message per transaction, entries in the order of their ids, transactions in the order
+    /// they were stored. What the sender starts its queues from without reading the outbox
+    /// back. Shared by the clones; a second call replaces the first receiver.
+    pub fn announce_enqueued(&self) -> tokio::sync::mpsc::UnboundedReceiver<Vec<OutboxEntry>> {
+        self.commits.announce_to()
     }
 
     /// How many transactions so far carried two or more commits (group commit at work).

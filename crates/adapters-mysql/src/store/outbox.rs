@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::ids::OutboxId;
 use domain::outbound::{Outbound, Queue};
-use domain::ports::{Outbox, OutboxEntry, StoreError};
+use domain::ports::{Outbox, OutboxEntry, QueueHead, StoreError};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -94,11 +94,7 @@ impl Outbox for SqlStore {
         Ok(due)
     }
 
-    async fn next_in(
-        &self,
-        queue: Queue,
-        now: DateTime<Utc>,
-    ) -> Result<Option<OutboxEntry>, StoreError> {
+    async fn next_in(&self, queue: Queue, now: DateTime<Utc>) -> Result<QueueHead, StoreError> {
         use outbox::Column as O;
         let head = outbox::Entity::find()
             .filter(O::Status.eq(PENDING))
@@ -108,12 +104,16 @@ impl Outbox for SqlStore {
             .await
             .map_err(store_err)?;
         let Some(row) = head else {
-            return Ok(None);
+            return Ok(QueueHead::Empty);
         };
         if row.not_before.is_some_and(|t| t > to_db(now)) {
-            return Ok(None);
+            return Ok(QueueHead::Later);
         }
-        self.readable(row).await
+        // An undecodable head is given up; what follows it is the scan's to find.
+        Ok(self
+            .readable(row)
+            .await?
+            .map_or(QueueHead::Later, QueueHead::Due))
     }
 
     async fn postpone(

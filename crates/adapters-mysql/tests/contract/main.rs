@@ -66,6 +66,7 @@ contract!(
     scenarios::inbox_stores_each_update_once_and_moves_the_offset,
     scenarios::outbox_delivers_only_the_head_of_each_queue_in_order,
     scenarios::outbox_next_in_a_queue_is_its_head_when_due,
+    scenarios::stored_commits_announce_what_they_enqueued_in_order,
     scenarios::outbox_postpone_give_up_and_depth,
     scenarios::pending_link_lifecycle_and_expiry,
     scenarios::failed_commit_leaves_nothing,
@@ -94,7 +95,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 37,
+        SCENARIOS, 38,
         "update the expected count when adding a scenario"
     );
 }

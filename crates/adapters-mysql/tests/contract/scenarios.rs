@@ -16,7 +16,7 @@ use domain::owner::OwnerKey;
 use domain::phone::Phone;
 use domain::ports::{
     ClientRepository, Inbox, InboxEntry, MessageRepository, Outbox, PendingLinkRepository,
-    StoreError, TicketRepository, UnitOfWork,
+    QueueHead, StoreError, TicketRepository, UnitOfWork,
 };
 use domain::ticket::{Assignee, Rating, TicketStatus};
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
@@ -941,6 +941,7 @@ pub async fn outbox_next_in_a_queue_is_its_head_when_due(ctx: Ctx) {
                 .next_in(q, now)
                 .await
                 .unwrap()
+                .due()
                 .map(|e| (e.id, e.queue, e.action))
         }
     };
@@ -958,6 +959,10 @@ pub async fn outbox_next_in_a_queue_is_its_head_when_due(ctx: Ctx) {
         Some(text_to_group("G1"))
     );
     assert_eq!(next(Queue::Topic(b)).await, None, "an empty queue");
+    assert_eq!(
+        store.next_in(Queue::Topic(b), now).await.unwrap(),
+        QueueHead::Empty
+    );
 
     // The head goes out; the next one of the same queue follows.
     store
@@ -976,15 +981,104 @@ pub async fn outbox_next_in_a_queue_is_its_head_when_due(ctx: Ctx) {
         .commit(vec![Change::Enqueue(text_to_topic(a, "TA3"))])
         .await
         .unwrap();
-    assert_eq!(next(Queue::Topic(a)).await, None);
+    assert_eq!(
+        store.next_in(Queue::Topic(a), now).await.unwrap(),
+        QueueHead::Later,
+        "a waiting head: the queue is not empty"
+    );
     assert_eq!(
         store
             .next_in(Queue::Topic(a), now + TimeDelta::seconds(30))
             .await
             .unwrap()
+            .due()
             .map(|e| e.action),
         Some(text_to_topic(a, "TA2"))
     );
+}
+
+pub async fn stored_commits_announce_what_they_enqueued_in_order(ctx: Ctx) {
+    let store = ctx.store().await;
+    let mut announced = store.announce_enqueued();
+    let (a, b) = (uid(BIG), uid(43));
+    store
+        .commit(vec![
+            Change::Enqueue(text_to_topic(a, "TA1")),
+            Change::Enqueue(text_to_client(b, "B1")),
+            Change::Enqueue(answer("cb1")),
+        ])
+        .await
+        .unwrap();
+    let first = announced.try_recv().expect("the first commit's entries");
+    assert_eq!(
+        first
+            .iter()
+            .map(|e| (e.queue, e.action.clone(), e.attempts, e.not_before))
+            .collect::<Vec<_>>(),
+        [
+            (Some(Queue::Topic(a)), text_to_topic(a, "TA1"), 0, None),
+            (Some(Queue::Client(b)), text_to_client(b, "B1"), 0, None),
+            (None, answer("cb1"), 0, None),
+        ]
+    );
+    // The ids are the outbox's own: what the queues' heads say.
+    let heads = store.due(at(10, 0, 0), 10).await.unwrap();
+    assert_eq!(
+        heads, first,
+        "announced entries are the stored ones, ids and all"
+    );
+
+    // A commit that enqueues nothing announces nothing; a failed one neither.
+    store
+        .commit(vec![Change::CompleteOutbox(first[2].id)])
+        .await
+        .unwrap();
+    let refused = store
+        .commit(vec![
+            Change::Enqueue(text_to_client(b, "B2")),
+            // Fails: the stranger has no open ticket to record into.
+            record(
+                uid(5),
+                TicketRef::OpenOf(uid(5)),
+                Direction::ClientToStaff,
+                2,
+                "x",
+            ),
+        ])
+        .await;
+    assert!(refused.is_err(), "{refused:?}");
+    store
+        .commit(vec![Change::Enqueue(text_to_client(b, "B3"))])
+        .await
+        .unwrap();
+    let next = announced.try_recv().expect("the third commit's entry");
+    assert_eq!(next.len(), 1);
+    assert!(next[0].id > first[2].id, "ids grow in the order of commits");
+    assert_eq!(next[0].action, text_to_client(b, "B3"));
+    assert!(announced.try_recv().is_err(), "nothing else was announced");
+
+    // Concurrent commits (batched in one transaction or not) are announced in the order of
+    // their ids.
+    let commits = (0..20).map(|i| {
+        let store = store.clone();
+        tokio::spawn(async move {
+            store
+                .commit(vec![
+                    Change::Enqueue(text_to_client(uid(100 + i), "x")),
+                    Change::Enqueue(text_to_group("y")),
+                ])
+                .await
+        })
+    });
+    for c in commits.collect::<Vec<_>>() {
+        c.await.unwrap().unwrap();
+    }
+    let mut ids = Vec::new();
+    while let Ok(batch) = announced.try_recv() {
+        ids.extend(batch.iter().map(|e| e.id));
+    }
+    assert_eq!(ids.len(), 40);
+    assert!(ids.is_sorted(), "{ids:?}");
 }
 
 pub async fn outbox_postpone_give_up_and_depth(ctx: Ctx) {

@@ -156,6 +156,40 @@ async fn an_hour_long_retry_after_holds_the_group_without_dropping_or_spinning()
 }
 
 #[tokio::test]
+async fn a_message_waiting_after_a_failed_send_is_not_overtaken_by_the_next() {
+    let bench = Bench::new().await;
+    let bot = bench.start().await;
+    let user = client(8_800_000_005, "Ярина", None);
+    let first = bench.tg.client_text(&user, "перше").message_id;
+    bench.topic_of("Ярина").await;
+    bench
+        .wait("first relayed", |s| relayed(s, &user, &[first]) == 1)
+        .await;
+    // The next copy fails: it waits out a backoff at the head of the topic's queue.
+    bench.tg.fail_next(
+        "copyMessage",
+        Failure::api(500, "Internal Server Error: try again"),
+    );
+    let second = bench.tg.client_text(&user, "друге").message_id;
+    bench
+        .wait("the failed copy answered", |s| {
+            s.calls_of("copyMessage")
+                .iter()
+                .any(|c| c.error_code == Some(500))
+        })
+        .await;
+    // Arrives while the second waits: it must go after it, not at once.
+    let third = bench.tg.client_text(&user, "третє").message_id;
+    bench
+        .wait("all relayed", |s| {
+            relayed(s, &user, &[first, second, third]) == 3
+        })
+        .await;
+    assert_eq!(sources_in_group(&bench, &user), [first, second, third]);
+    bot.shutdown().await;
+}
+
+#[tokio::test]
 async fn html_and_truncated_answers_back_off_and_recover() {
     let bench = Bench::new().await;
     for f in [

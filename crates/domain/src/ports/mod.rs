@@ -23,7 +23,8 @@ pub use directory::{DirectoryError, PracticeDirectory};
 pub use link_log::{LinkEvent, LinkEventKind, LinkEventLog};
 pub use store::{
     Arrival, ClientRepository, FormerTopic, Inbox, InboxEntry, MessageRepository, Outbox,
-    OutboxEntry, PendingLinkRepository, ReportRepository, StoreError, TicketRepository, UnitOfWork,
+    OutboxEntry, PendingLinkRepository, QueueHead, ReportRepository, StoreError, TicketRepository,
+    UnitOfWork,
 };
 
 #[cfg(any(test, feature = "mocks"))]

@@ -238,6 +238,28 @@ pub struct OutboxEntry {
     pub not_before: Option<DateTime<Utc>>,
 }
 
+/// What a queue holds at its head ([`Outbox::next_in`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueHead {
+    /// Nothing waits in the queue.
+    Empty,
+    /// Its head must wait (a backoff, a `retry_after`), and nothing may overtake it; or it
+    /// could not be read. Either way the queue is not known to be empty.
+    Later,
+    /// Its head, due now.
+    Due(OutboxEntry),
+}
+
+impl QueueHead {
+    /// The entry due now, if any.
+    pub fn due(self) -> Option<OutboxEntry> {
+        match self {
+            QueueHead::Due(e) => Some(e),
+            QueueHead::Empty | QueueHead::Later => None,
+        }
+    }
+}
+
 /// The outbox: outbound actions waiting for delivery.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -245,13 +267,10 @@ pub trait Outbox: Send + Sync {
     /// Entries to deliver now: for each queue only its oldest entry (so the queue's order
     /// holds), due at `now`; up to `limit`, oldest first.
     async fn due(&self, now: DateTime<Utc>, limit: u64) -> Result<Vec<OutboxEntry>, StoreError>;
-    /// The oldest entry of `queue` if it is due at `now`: what to send next to a queue whose
-    /// previous entry just went out, without scanning every queue.
-    async fn next_in(
-        &self,
-        queue: Queue,
-        now: DateTime<Utc>,
-    ) -> Result<Option<OutboxEntry>, StoreError>;
+    /// The oldest entry of `queue` if it is due at `now` (else whether the queue is empty):
+    /// what to send next to a queue whose previous entry just went out, without scanning every
+    /// queue.
+    async fn next_in(&self, queue: Queue, now: DateTime<Utc>) -> Result<QueueHead, StoreError>;
     /// Postpones an entry after a failed attempt.
     async fn postpone(
         &self,
