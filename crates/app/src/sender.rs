@@ -178,11 +178,7 @@ impl Sender {
         let mut start = Vec::new();
         for q in std::mem::take(&mut self.to_start) {
             if self.busy.take_queue(q) {
-                start.push(Start {
-                    queue: Some(q),
-                    entries: VecDeque::new(),
-                    whole: false,
-                });
+                start.push(Start::read(q));
             }
         }
         start
@@ -229,6 +225,15 @@ struct Start {
 }
 
 impl Start {
+    /// A queue to read from its head.
+    fn read(queue: Queue) -> Start {
+        Start {
+            queue: Some(queue),
+            entries: VecDeque::new(),
+            whole: false,
+        }
+    }
+
     /// A queue's head found by a scan: what follows it is read.
     fn head(entry: OutboxEntry) -> Start {
         Start {

@@ -11,6 +11,13 @@ fn relayed(s: &State, user: &TgUser, ids: &[i32]) -> usize {
         .count()
 }
 
+/// Some copyMessage was answered with the error `code`.
+fn copy_answered_with(s: &State, code: u16) -> bool {
+    s.calls_of("copyMessage")
+        .iter()
+        .any(|c| c.error_code == Some(code))
+}
+
 fn sources_in_group(bench: &Bench, user: &TgUser) -> Vec<i32> {
     relayed_sources(bench, user).0
 }
@@ -112,11 +119,7 @@ async fn an_hour_long_retry_after_holds_the_group_without_dropping_or_spinning()
         })
         .collect();
     bench
-        .wait("the 429 answered", |s| {
-            s.calls_of("copyMessage")
-                .iter()
-                .any(|c| c.error_code == Some(429))
-        })
+        .wait("the 429 answered", |s| copy_answered_with(s, 429))
         .await;
     let group_calls = |s: &State| {
         s.calls()
@@ -172,11 +175,7 @@ async fn a_message_waiting_after_a_failed_send_is_not_overtaken_by_the_next() {
     );
     let second = bench.tg.client_text(&user, "друге").message_id;
     bench
-        .wait("the failed copy answered", |s| {
-            s.calls_of("copyMessage")
-                .iter()
-                .any(|c| c.error_code == Some(500))
-        })
+        .wait("the failed copy answered", |s| copy_answered_with(s, 500))
         .await;
     // Arrives while the second waits: it must go after it, not at once.
     let third = bench.tg.client_text(&user, "третє").message_id;
