@@ -26,6 +26,17 @@ pub const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 /// few let reads proceed beside a write (WAL).
 const SQLITE_CONNECTIONS: u32 = 4;
 
+/// A pooled MariaDB/MySQL connection idle at least this long is pinged before it is handed out.
+///
+/// sqlx pings every connection it hands out by default: a round trip to the server before each
+/// query or transaction, which a busy pool need not pay — sqlx also pings each connection as it
+/// comes back, so one used a moment ago was alive a moment ago. One that sat idle longer may
+/// have been dropped meanwhile (a restart of the server, its `wait_timeout`, a proxy), so that
+/// one is checked. A connection dropped within the second fails the one statement that finds
+/// it, as `StoreError::Unavailable`, which every caller retries; the ping on its return finds
+/// it broken and the pool replaces it.
+const MYSQL_PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// An open connection pool.
 #[derive(Clone, Debug)]
 pub struct Database {
@@ -65,7 +76,13 @@ impl Database {
             .idle_timeout(Duration::from_secs(300))
             .sqlx_logging(false);
         if sqlite {
-            opts.max_connections(SQLITE_CONNECTIONS).min_connections(1);
+            // No ping before handing out a connection: an embedded database has no server to
+            // hang up, and each ping is a hand-off to the connection's thread and back, with a
+            // wake-up each way (sqlx pings again as the connection returns to the pool; that
+            // one cannot be turned off).
+            opts.max_connections(SQLITE_CONNECTIONS)
+                .min_connections(1)
+                .test_before_acquire(false);
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
@@ -75,7 +92,9 @@ impl Database {
                     .pragma("wal_autocheckpoint", "0")
             });
         } else {
-            opts.max_connections(16).min_connections(1);
+            opts.max_connections(16)
+                .min_connections(1)
+                .test_before_acquire_if_idle_for(MYSQL_PING_IF_IDLE_FOR);
             // READ COMMITTED (see `SqlStore::tx_options` for why) for the whole session, set once
             // per connection: per transaction it costs a round trip before every `BEGIN`.
             opts.map_sqlx_mysql_pool_opts(|pool| {

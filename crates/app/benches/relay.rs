@@ -40,7 +40,8 @@
 //!    a backlog of 10,000 and of 100,000 updates (2,000 and 20,000 with `--quick`) queued
 //!    before the bot starts, as after an outage, with its peak RSS; and a steady day: 20 client
 //!    messages a second from 200 warm clients, staff answering every fifth, with the bot's CPU
-//!    per message handled (client messages and staff answers) from `/proc`. Ends with one line
+//!    and context switches per message handled (client messages and staff answers) from
+//!    `/proc` (the switches: how often its threads slept and were woken). Ends with one line
 //!    per backend:
 //!    `scale: backend=… empty_p99_ms=… history_p99_ms=… empty_ups=… history_ups=…
 //!    backlog10k_rss_mib=… backlog100k_rss_mib=… steady_cpu_ms=…`
@@ -428,6 +429,27 @@ fn cpu_time(pid: &str) -> Duration {
     Duration::from_millis(ticks * 10)
 }
 
+/// How often the bot's threads were switched off a core so far — voluntarily (to sleep until
+/// woken: a wake-up each) or not — summed over its live threads (`/proc/<pid>/task/*/status`).
+/// A thread that ended took its count with it; the bot's threads live as long as it does,
+/// except tokio's blocking pool, idle ones of which end after ten seconds.
+fn context_switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|status| {
+            status
+                .lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().last()?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 /// The MariaDB server's pid, if it runs on this machine.
 fn db_server_pid() -> Option<String> {
     std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
@@ -444,6 +466,8 @@ struct Cpu {
     bot: Duration,
     bench: Duration,
     db: Duration,
+    /// The bot's context switches ([`context_switches`]).
+    bot_switches: u64,
 }
 
 impl Cpu {
@@ -452,6 +476,7 @@ impl Cpu {
             bot: cpu_time(&bot.to_string()),
             bench: cpu_time("self"),
             db: db_server_pid().map_or(Duration::ZERO, |p| cpu_time(&p)),
+            bot_switches: context_switches(bot),
         }
     }
 
@@ -460,6 +485,7 @@ impl Cpu {
             bot: self.bot.saturating_sub(before.bot),
             bench: self.bench.saturating_sub(before.bench),
             db: self.db.saturating_sub(before.db),
+            bot_switches: self.bot_switches.saturating_sub(before.bot_switches),
         }
     }
 
@@ -763,12 +789,20 @@ struct Latency {
     relayed: u64,
     /// The bot's CPU while idle (before the run), in milliseconds a second.
     idle_cpu_ms_per_s: f64,
+    /// The bot's context switches a second while idle.
+    idle_switches_per_s: f64,
 }
 
 impl Latency {
     /// The bot's CPU per message handled, in milliseconds.
     fn cpu_per_message(&self) -> f64 {
         ms(self.cpu.bot) / self.messages.max(1) as f64
+    }
+
+    /// The bot's context switches per message handled: about how often a thread of it went to
+    /// sleep and was woken again for each.
+    fn switches_per_message(&self) -> f64 {
+        self.cpu.bot_switches as f64 / self.messages.max(1) as f64
     }
 }
 
@@ -866,8 +900,10 @@ async fn latency(backend: Backend, st: Steady) -> anyhow::Result<Latency> {
     let idle_before = Cpu::now(bot.pid());
     let idle_wall = Instant::now();
     tokio::time::sleep(Duration::from_secs(5)).await;
-    let idle = Cpu::now(bot.pid()).since(idle_before).bot.as_secs_f64() * 1000.0
-        / idle_wall.elapsed().as_secs_f64();
+    let idle_cpu = Cpu::now(bot.pid()).since(idle_before);
+    let idle_secs = idle_wall.elapsed().as_secs_f64();
+    let idle = idle_cpu.bot.as_secs_f64() * 1000.0 / idle_secs;
+    let idle_switches = idle_cpu.bot_switches as f64 / idle_secs;
 
     let mut log = CallLog::at_end(&tg);
     let cpu_before = Cpu::now(bot.pid());
@@ -922,6 +958,7 @@ async fn latency(backend: Backend, st: Steady) -> anyhow::Result<Latency> {
         wall,
         messages: n + answers as u64,
         idle_cpu_ms_per_s: idle,
+        idle_switches_per_s: idle_switches,
         relayed: lat.len() as u64 + log.count("copyMessage", group, false) as u64,
     };
     bot.stop().await?;
@@ -1235,13 +1272,15 @@ impl Scale {
             "steady day",
             ok(&self.steady).map(|l| {
                 format!(
-                    "{} messages ({} relayed) in {:.1} s; {}; bot CPU {:.2} s, idle {:.1} ms/s",
+                    "{} messages ({} relayed) in {:.1} s; {}; bot CPU {:.2} s, {:.0} context switches a message; idle {:.1} ms/s, {:.0} switches/s",
                     l.messages,
                     l.relayed,
                     l.wall,
                     lat(l),
                     l.cpu.bot.as_secs_f64(),
-                    l.idle_cpu_ms_per_s
+                    l.switches_per_message(),
+                    l.idle_cpu_ms_per_s,
+                    l.idle_switches_per_s
                 )
             }),
         );
@@ -1651,11 +1690,13 @@ async fn main() -> anyhow::Result<()> {
             );
             match latency(b, Steady::day(&o)).await {
                 Ok(l) => println!(
-                    "{} steady day: {} messages; bot CPU {:.2} ms/message, idle {:.1} ms/s; p50 {:.1} / p99 {:.1} ms",
+                    "{} steady day: {} messages; bot CPU {:.2} ms/message ({:.0} context switches), idle {:.1} ms/s ({:.0} switches/s); p50 {:.1} / p99 {:.1} ms",
                     b.name(),
                     l.messages,
                     l.cpu_per_message(),
+                    l.switches_per_message(),
                     l.idle_cpu_ms_per_s,
+                    l.idle_switches_per_s,
                     ms(l.p50),
                     ms(l.p99)
                 ),

@@ -19,7 +19,10 @@ use domain::ports::{
     TicketRepository,
 };
 use domain::ticket::Ticket;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationDef,
+};
 use std::collections::HashMap;
 
 #[async_trait]
@@ -31,6 +34,27 @@ impl ClientRepository for SqlStore {
             .map_err(store_err)?
             .map(convert::client)
             .transpose()
+    }
+
+    async fn with_open_ticket(
+        &self,
+        id: UserId,
+    ) -> Result<(Option<Client>, Option<Ticket>), StoreError> {
+        let row = pp_clients::Entity::find_by_id(id.get())
+            .select_also(tickets::Entity)
+            .join(JoinType::LeftJoin, open_ticket_of_client())
+            .one(self.conn())
+            .await
+            .map_err(store_err)?;
+        match row {
+            Some((client, open)) => Ok((
+                Some(convert::client(client)?),
+                open.map(convert::ticket).transpose()?,
+            )),
+            // A new client — or an appeal of the original bot's whose client row is missing,
+            // which is still theirs: the ticket alone.
+            None => Ok((None, TicketRepository::open_for(self, id).await?)),
+        }
     }
 
     async fn by_topic(
@@ -76,6 +100,15 @@ impl ClientRepository for SqlStore {
             .map(convert::former_topic)
             .transpose()
     }
+}
+
+/// A client's open ticket, if any: joined on `open_client_id`, which only an open ticket has
+/// and which is unique (at most one open ticket a client).
+fn open_ticket_of_client() -> RelationDef {
+    pp_clients::Entity::belongs_to(tickets::Entity)
+        .from(pp_clients::Column::TelegramId)
+        .to(tickets::Column::OpenClientId)
+        .into()
 }
 
 #[async_trait]

@@ -52,6 +52,7 @@ contract!(
     scenarios::client_is_created_with_default_label_and_profile_refreshed,
     scenarios::client_fields_round_trip_with_cyrillic_emoji_and_big_ids,
     scenarios::open_ticket_is_unique_and_open_of_resolves_in_the_same_commit,
+    scenarios::a_client_is_read_with_their_open_ticket,
     scenarios::ticket_lifecycle_close_reopen_assign_first_response,
     scenarios::reopen_beside_another_open_ticket_is_a_conflict,
     scenarios::set_thread_moves_the_open_ticket,
@@ -95,7 +96,7 @@ fn scenario_count() {
         "contract suite: {SCENARIOS} scenarios per backend (sqlite always; mariadb when TEST_MYSQL_URL is set)"
     );
     assert_eq!(
-        SCENARIOS, 38,
+        SCENARIOS, 39,
         "update the expected count when adding a scenario"
     );
 }
@@ -234,4 +235,104 @@ async fn unsupported_urls_are_refused_without_echoing_them() {
         err,
         adapters_mysql::DatabaseError::UnsupportedUrl(_)
     ));
+}
+
+/// A MariaDB connection the server dropped while it sat in the pool (a restart, `KILL`, the
+/// server's `wait_timeout`) fails at most the one statement that finds it, as `Unavailable`
+/// (which every caller retries), and the pool replaces it: the store heals without a restart.
+/// The pool pings only connections that sat idle a while, so a recently used one is found
+/// broken by its next statement instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_connections_dropped_by_the_server_fail_one_statement_each_then_heal() {
+    use domain::change::Change;
+    use domain::client::Profile;
+    use domain::ids::UserId;
+    use domain::ports::{ClientRepository, StoreError, UnitOfWork};
+    use sea_orm::{ConnectionTrait, Statement};
+
+    support::run(
+        support::Backend::MariaDb,
+        "dropped_connections",
+        |ctx| async move {
+            let store = ctx.store().await;
+            let client = UserId::new(7).unwrap();
+            // Several connections in the pool, all used a moment ago.
+            let reads: Vec<_> = (0..4)
+                .map(|_| {
+                    let store = std::sync::Arc::clone(&store);
+                    tokio::spawn(async move { ClientRepository::get(&*store, client).await })
+                })
+                .collect();
+            for r in reads {
+                assert_eq!(r.await.unwrap().unwrap(), None);
+            }
+            let conn = ctx.db.connection();
+            let backend = conn.get_database_backend();
+            let ours: String = conn
+                .query_one_raw(Statement::from_string(backend, "SELECT DATABASE()"))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index(0)
+                .unwrap();
+            let admin = sea_orm::Database::connect(std::env::var("TEST_MYSQL_URL").unwrap())
+                .await
+                .unwrap();
+            let ids: Vec<i64> = admin
+                .query_all_raw(Statement::from_sql_and_values(
+                    backend,
+                    "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = ?",
+                    [ours.clone().into()],
+                ))
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.try_get_by_index(0).unwrap())
+                .collect();
+            assert!(!ids.is_empty(), "the pool holds connections to {ours}");
+            for id in &ids {
+                admin
+                    .execute_unprepared(&format!("KILL CONNECTION {id}"))
+                    .await
+                    .unwrap();
+            }
+
+            let mut failures = 0;
+            loop {
+                match ClientRepository::get(&*store, client).await {
+                    Ok(found) => {
+                        assert_eq!(found, None);
+                        break;
+                    }
+                    Err(StoreError::Unavailable(_)) => failures += 1,
+                    Err(other) => panic!("a dropped connection must read as retryable: {other:?}"),
+                }
+                assert!(
+                    failures <= ids.len(),
+                    "{failures} failures with {} connections dropped: one stays broken",
+                    ids.len()
+                );
+            }
+            eprintln!("{} connections dropped: {failures} reads failed", ids.len());
+            // Writes go through again too.
+            store
+                .commit(vec![Change::UpsertClient {
+                    client,
+                    profile: Profile {
+                        username: None,
+                        first_name: Some("Олена".into()),
+                        last_name: None,
+                    },
+                }])
+                .await
+                .unwrap();
+            assert!(
+                ClientRepository::get(&*store, client)
+                    .await
+                    .unwrap()
+                    .is_some()
+            );
+        },
+    )
+    .await;
 }

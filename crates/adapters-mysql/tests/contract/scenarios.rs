@@ -296,6 +296,53 @@ pub async fn open_ticket_is_unique_and_open_of_resolves_in_the_same_commit(ctx: 
     }
 }
 
+pub async fn a_client_is_read_with_their_open_ticket(ctx: Ctx) {
+    let store = ctx.store().await;
+    let c = uid(BIG);
+    assert_eq!(store.with_open_ticket(c).await.unwrap(), (None, None));
+    store
+        .commit(vec![upsert(c, "Олена", None, None)])
+        .await
+        .unwrap();
+    let (client, appeal) = store.with_open_ticket(c).await.unwrap();
+    assert_eq!(client, ClientRepository::get(&*store, c).await.unwrap());
+    assert!(client.is_some());
+    assert_eq!(appeal, None, "no ticket yet");
+
+    store
+        .commit(vec![open(c, Some(7), at(10, 0, 0))])
+        .await
+        .unwrap();
+    let (client, appeal) = store.with_open_ticket(c).await.unwrap();
+    assert_eq!(client, ClientRepository::get(&*store, c).await.unwrap());
+    let appeal = appeal.expect("the open ticket");
+    assert_eq!(Some(&appeal), store.open_for(c).await.unwrap().as_ref());
+    assert_eq!(appeal.thread, Some(thread(7)));
+
+    // Another client's open ticket is not theirs.
+    let other = uid(42);
+    store
+        .commit(vec![
+            upsert(other, "Марія", None, None),
+            open(other, Some(8), at(10, 1, 0)),
+        ])
+        .await
+        .unwrap();
+    let (_, still) = store.with_open_ticket(c).await.unwrap();
+    assert_eq!(still.map(|t| t.id), Some(appeal.id));
+
+    store
+        .commit(vec![Change::CloseTicket {
+            ticket: appeal.id,
+            at: at(11, 0, 0),
+        }])
+        .await
+        .unwrap();
+    let (client, none) = store.with_open_ticket(c).await.unwrap();
+    assert!(client.is_some(), "the client stays");
+    assert_eq!(none, None, "a closed ticket is not open");
+}
+
 pub async fn ticket_lifecycle_close_reopen_assign_first_response(ctx: Ctx) {
     let store = ctx.store().await;
     let c = uid(42);

@@ -37,6 +37,13 @@ pub enum StoreError {
 pub trait ClientRepository: Send + Sync {
     /// The client, if known.
     async fn get(&self, id: UserId) -> Result<Option<Client>, StoreError>;
+    /// The client and their open ticket, read together: what answering a client's message
+    /// starts from, in one query instead of two. Either may be missing — a new client has
+    /// neither, and an appeal of the original bot's may outlive its client's row.
+    async fn with_open_ticket(
+        &self,
+        id: UserId,
+    ) -> Result<(Option<Client>, Option<Ticket>), StoreError>;
     /// The client whose current topic is `thread` of `group`. Topic numbers are per group:
     /// after a move to a new support group, topic 5 of the new group and topic 5 of the old
     /// one belong to different clients. A row that predates the stored group (NULL) counts as

@@ -10,6 +10,7 @@ use crate::message::{Content, Direction, EditedMessage, IncomingMessage, Sender}
 use crate::outbound::{BotText, Buttons, Outbound};
 use crate::phone::Phone;
 use crate::texts;
+use crate::ticket::Ticket;
 use chrono::{DateTime, Utc};
 
 impl From<&Sender> for Profile {
@@ -35,7 +36,7 @@ impl SupportDesk {
         msg: &IncomingMessage,
         d: &mut Decision,
     ) -> Result<(), DeskError> {
-        let client = self.known_client(user, &msg.from, d).await?;
+        let (client, open) = self.known_client(user, &msg.from, d).await?;
         let now = self.ports.clock.now();
         match &msg.content {
             Content::Service => Ok(()),
@@ -56,10 +57,10 @@ impl SupportDesk {
                     client: user,
                     text: BotText::new(texts::PHONE_NOT_YOURS),
                 });
-                self.relay_to_topic(&client, msg, now, d).await
+                self.relay_to_topic(&client, open, msg, now, d).await
             }
             _ => {
-                self.relay_to_topic(&client, msg, now, d).await?;
+                self.relay_to_topic(&client, open, msg, now, d).await?;
                 if self.should_prompt(&client, now) {
                     self.prompt_phone(user, texts::ASK_PHONE, now, d);
                 }
@@ -68,14 +69,15 @@ impl SupportDesk {
         }
     }
 
-    /// Loads the client, creating or refreshing their profile as part of the decision.
+    /// Loads the client with their open ticket (one read), creating or refreshing their
+    /// profile as part of the decision.
     async fn known_client(
         &self,
         user: UserId,
         from: &Sender,
         d: &mut Decision,
-    ) -> Result<Client, DeskError> {
-        let stored = self.ports.clients.get(user).await?;
+    ) -> Result<(Client, Option<Ticket>), DeskError> {
+        let (stored, open) = self.ports.clients.with_open_ticket(user).await?;
         let profile = Profile::from(from);
         let mut client = stored.clone().unwrap_or_else(|| Client::new(user));
         if stored.is_none() || !profile.matches(&client) {
@@ -95,7 +97,7 @@ impl SupportDesk {
             });
             client.blocked = false;
         }
-        Ok(client)
+        Ok((client, open))
     }
 
     fn should_prompt(&self, client: &Client, now: DateTime<Utc>) -> bool {
@@ -159,17 +161,18 @@ impl SupportDesk {
         }
     }
 
-    /// Records the message and queues its copy into the topic; opens a ticket when none is open,
-    /// announcing it to staff with the take button, and tells a client who opens it while the
-    /// clinic is closed when it answers.
+    /// Records the message and queues its copy into the topic; opens a ticket when none is open
+    /// (`open`, read with the client), announcing it to staff with the take button, and tells
+    /// a client who opens it while the clinic is closed when it answers.
     async fn relay_to_topic(
         &self,
         client: &Client,
+        open: Option<Ticket>,
         msg: &IncomingMessage,
         now: DateTime<Utc>,
         d: &mut Decision,
     ) -> Result<(), DeskError> {
-        let (ticket, away_due) = match self.ports.tickets.open_for(client.id).await? {
+        let (ticket, away_due) = match open {
             // An appeal opened without the client (by staff writing first) is still theirs to
             // open: their first message in it counts as the opening one.
             Some(t) => (

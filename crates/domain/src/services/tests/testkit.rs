@@ -248,6 +248,16 @@ impl Kit {
         let former = self.former_topics.clone();
         repo.expect_get()
             .returning(move |id| Ok(all.iter().find(|c| c.id == id).cloned()));
+        let (clients, tickets) = (self.clients.clone(), self.tickets.clone());
+        repo.expect_with_open_ticket().returning(move |id| {
+            Ok((
+                clients.iter().find(|c| c.id == id).cloned(),
+                tickets
+                    .iter()
+                    .find(|t| t.client == id && t.is_open())
+                    .cloned(),
+            ))
+        });
         // As the store reads it: the group and the number; a row without a group counts as
         // the configured group's.
         repo.expect_by_topic().returning(move |g, t| {
