@@ -130,6 +130,11 @@ async fn day_of_work(url: &str, history: History) -> (Database, Vec<Statement>) 
         .await
         .unwrap();
     ClientRepository::get(&store, client).await.unwrap();
+    let (known, open) = store.with_open_ticket(client).await.unwrap();
+    assert!(
+        known.is_some() && open.is_some(),
+        "the client with their appeal"
+    );
     store.by_topic(group, thread).await.unwrap();
     let old_group = GroupId::new(-1_001_111_111_111).unwrap();
     store.by_topic(old_group, thread).await.unwrap();
