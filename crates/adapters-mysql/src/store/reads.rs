@@ -108,7 +108,7 @@ impl ClientRepository for SqlStore {
 /// join it then scans `tickets` for every client message (measured: 20 ms a message over a
 /// year of history). A scalar subquery is a single-table lookup, which uses the unique index
 /// whatever the statistics say; the join is then by primary key.
-fn open_ticket_of(client: UserId) -> sea_orm::sea_query::SimpleExpr {
+fn open_ticket_of(client: UserId) -> SimpleExpr {
     let id_of_open = Query::select()
         .column(tickets::Column::Id)
         .from(tickets::Entity)

@@ -244,8 +244,6 @@ async fn unsupported_urls_are_refused_without_echoing_them() {
 /// broken by its next statement instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_connections_dropped_by_the_server_fail_one_statement_each_then_heal() {
-    use domain::change::Change;
-    use domain::client::Profile;
     use domain::ids::UserId;
     use domain::ports::{ClientRepository, StoreError, UnitOfWork};
     use sea_orm::{ConnectionTrait, Statement};
@@ -316,14 +314,7 @@ async fn mariadb_connections_dropped_by_the_server_fail_one_statement_each_then_
             eprintln!("{} connections dropped: {failures} reads failed", ids.len());
             // Writes go through again too.
             store
-                .commit(vec![Change::UpsertClient {
-                    client,
-                    profile: Profile {
-                        username: None,
-                        first_name: Some("Олена".into()),
-                        last_name: None,
-                    },
-                }])
+                .commit(vec![scenarios::upsert(client, "Олена", None, None)])
                 .await
                 .unwrap();
             assert!(
